@@ -1,0 +1,229 @@
+#include "classify.h"
+
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "re2/re2.h"
+
+namespace rustc_shim {
+namespace {
+
+// Short options of rustc that take a value; in a cluster such as `-gCfoo` the
+// value starts right after the letter, or is the next argument.
+constexpr absl::string_view kShortWithValue = "CZLloAWDF";
+
+// Long options of rustc (`rustc --help -v`, plus -Z-gated ones) that take a
+// value, as `--name=value` or `--name value`. Knowing them keeps a value such as
+// `--cfg -Cfoo` from being read as an option.
+bool LongTakesValue(absl::string_view name) {
+  static constexpr absl::string_view kNames[] = {
+      "allow",       "cap-lints",         "cfg",         "check-cfg",
+      "codegen",     "color",             "crate-name",  "crate-type",
+      "deny",        "diagnostic-width",  "edition",     "emit",
+      "env-set",     "error-format",      "explain",     "extern",
+      "forbid",      "force-warn",        "json",        "out-dir",
+      "print",       "remap-path-prefix", "remap-path-scope",
+      "sysroot",     "target",            "warn",
+  };
+  for (absl::string_view known : kNames) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
+// rustc treats `_` and `-` alike in -C and -Z keys.
+bool KeyIs(absl::string_view key, absl::string_view want) {
+  if (key.size() != want.size()) return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i] == '_' ? '-' : key[i];
+    if (c != want[i]) return false;
+  }
+  return true;
+}
+
+// The values rustc reads as "off" for boolean-like options. Anything else
+// (no value, yes, all, values a later rustc may add) is taken as "on".
+bool IsOff(std::optional<absl::string_view> value) {
+  if (!value) return false;
+  return *value == "n" || *value == "no" || *value == "off" ||
+         *value == "false" || *value == "0";
+}
+
+struct Hit {
+  int index = -1;
+  std::string option;
+};
+
+// What one left-to-right pass over the arguments saw.
+struct Scan {
+  std::optional<Hit> c_coverage;  // last -C instrument-coverage that is on
+  bool c_coverage_on = false;     // state after the last occurrence
+  std::optional<Hit> z_coverage;
+  bool z_coverage_on = false;
+  std::optional<Hit> profile_generate;  // first occurrence
+  std::optional<Hit> z_profile;
+  bool z_profile_on = false;
+  std::optional<Hit> incremental;
+  std::optional<Hit> probe;
+
+  // One -C or -Z `key[=value]` pair.
+  void Codegen(bool unstable, absl::string_view kv, const Hit& at) {
+    absl::string_view key = kv;
+    std::optional<absl::string_view> value;
+    if (size_t eq = kv.find('='); eq != absl::string_view::npos) {
+      key = kv.substr(0, eq);
+      value = kv.substr(eq + 1);
+    }
+    if (KeyIs(key, "instrument-coverage")) {
+      bool on = !IsOff(value);
+      (unstable ? z_coverage_on : c_coverage_on) = on;
+      if (on) (unstable ? z_coverage : c_coverage) = at;
+    } else if (!unstable && KeyIs(key, "profile-generate")) {
+      // Any occurrence turns PGO instrumentation on: `=no` names a directory.
+      if (!profile_generate) profile_generate = at;
+    } else if (unstable && KeyIs(key, "profile")) {
+      z_profile_on = !IsOff(value);
+      if (z_profile_on) z_profile = at;
+    } else if (!unstable && KeyIs(key, "incremental")) {
+      if (!incremental) incremental = at;
+    }
+  }
+
+  void Probe(const Hit& at) {
+    if (!probe) probe = at;
+  }
+};
+
+std::string Spell(absl::string_view option, absl::string_view value,
+                  bool separate) {
+  return separate ? absl::StrCat(option, " ", value) : std::string(option);
+}
+
+Scan ScanArgs(absl::Span<const absl::string_view> args) {
+  Scan scan;
+  const int n = static_cast<int>(args.size());
+  for (int i = 0; i < n; ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--") {
+      // Everything after `--` is an input; `-` among them still means stdin.
+      for (int j = i + 1; j < n; ++j) {
+        if (args[j] == "-") scan.Probe({j, "-"});
+      }
+      break;
+    }
+    if (arg == "-") {
+      scan.Probe({i, "-"});
+      continue;
+    }
+    if (absl::StartsWith(arg, "--")) {
+      absl::string_view name = arg.substr(2);
+      std::optional<absl::string_view> value;
+      bool separate = false;
+      if (size_t eq = name.find('='); eq != absl::string_view::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      } else if (LongTakesValue(name) && i + 1 < n) {
+        value = args[i + 1];
+        separate = true;
+      }
+      const int at = i;
+      if (separate) ++i;
+      if (name == "codegen" && value) {
+        scan.Codegen(false, *value, {at, Spell(arg, *value, separate)});
+      } else if (name == "print" || name == "explain") {
+        scan.Probe({at, Spell(arg, value.value_or(""), separate)});
+      } else if (name == "version" || name == "help") {
+        scan.Probe({at, std::string(arg)});
+      }
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-') {
+      // A cluster of short options: flags until one that takes a value.
+      for (size_t k = 1; k < arg.size(); ++k) {
+        char letter = arg[k];
+        if (kShortWithValue.find(letter) != absl::string_view::npos) {
+          absl::string_view value = arg.substr(k + 1);
+          bool separate = value.empty();
+          const int at = i;
+          if (separate) {
+            if (i + 1 >= n) break;
+            value = args[++i];
+          }
+          if (letter == 'C' || letter == 'Z') {
+            scan.Codegen(letter == 'Z', value, {at, Spell(arg, value, separate)});
+          }
+          break;
+        }
+        if (letter == 'V' || letter == 'h') {
+          scan.Probe({i, std::string(arg)});
+        }
+      }
+    }
+  }
+  return scan;
+}
+
+Decision Decide(Rule rule, const Hit& hit) {
+  return {Route::kDirect, rule, hit.index, hit.option};
+}
+
+}  // namespace
+
+Decision Classify(absl::string_view compiler,
+                  absl::Span<const absl::string_view> args, const Policy& policy) {
+  if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect};
+  if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache};
+
+  Scan scan = ScanArgs(args);
+  if (scan.c_coverage_on) return Decide(Rule::kCoverage, *scan.c_coverage);
+  if (scan.z_coverage_on) return Decide(Rule::kCoverage, *scan.z_coverage);
+  if (scan.profile_generate) return Decide(Rule::kProfiling, *scan.profile_generate);
+  if (scan.z_profile_on) return Decide(Rule::kProfiling, *scan.z_profile);
+  if (scan.incremental) return Decide(Rule::kIncremental, *scan.incremental);
+  if (scan.probe) return Decide(Rule::kProbe, *scan.probe);
+
+  if (policy.bypass != nullptr) {
+    std::string line = absl::StrCat(compiler, args.empty() ? "" : " ",
+                                    absl::StrJoin(args, " "));
+    if (re2::RE2::PartialMatch(line, *policy.bypass)) {
+      return {Route::kDirect, Rule::kBypass, -1, policy.bypass->pattern()};
+    }
+  }
+  return {Route::kCache, Rule::kDefault};
+}
+
+bool ParseMode(absl::string_view text, Mode* mode) {
+  if (text.empty() || text == "auto") {
+    *mode = Mode::kAuto;
+  } else if (text == "direct") {
+    *mode = Mode::kDirect;
+  } else if (text == "cache") {
+    *mode = Mode::kCache;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+absl::string_view RouteName(Route route) {
+  return route == Route::kDirect ? "direct" : "cache";
+}
+
+absl::string_view RuleName(Rule rule) {
+  switch (rule) {
+    case Rule::kModeDirect: return "mode";
+    case Rule::kModeCache: return "mode";
+    case Rule::kArgfileError: return "argfile";
+    case Rule::kCoverage: return "coverage";
+    case Rule::kProfiling: return "profiling";
+    case Rule::kIncremental: return "incremental";
+    case Rule::kProbe: return "probe";
+    case Rule::kBypass: return "bypass";
+    case Rule::kDefault: return "default";
+  }
+  return "default";
+}
+
+}  // namespace rustc_shim

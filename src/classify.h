@@ -1,0 +1,67 @@
+// Classification: which way one rustc invocation goes. A pure function of its
+// arguments and the policy; everything about rustc's option grammar lives here.
+#ifndef RUSTC_SHIM_CLASSIFY_H_
+#define RUSTC_SHIM_CLASSIFY_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace rustc_shim {
+
+// Where an invocation goes: the compiler itself, or sccache in front of it.
+enum class Route { kDirect, kCache };
+
+// The rule that decided a route. Its order here is the order of precedence.
+enum class Rule {
+  kModeDirect,    // SHIM_MODE=direct
+  kModeCache,     // SHIM_MODE=cache
+  kArgfileError,  // an @argfile could not be read; rustc reports it
+  kCoverage,      // -C / -Z instrument-coverage, on
+  kProfiling,     // -C profile-generate, -Z profile
+  kIncremental,   // -C incremental=DIR
+  kProbe,         // -vV, -V, --version, --print, `-` input, --help, --explain
+  kBypass,        // SHIM_BYPASS matched the command line
+  kDefault,       // none of the above: cacheable
+};
+
+// How SHIM_MODE asks the rules to be applied.
+enum class Mode { kAuto, kDirect, kCache };
+
+// What SHIM_MODE and SHIM_BYPASS ask for. `bypass` may be null (unset or invalid).
+struct Policy {
+  Mode mode = Mode::kAuto;
+  const re2::RE2* bypass = nullptr;
+};
+
+// The outcome: a route, the rule behind it, and where on the command line the
+// deciding option stood (`index` into the classified arguments, -1 if none).
+struct Decision {
+  Route route = Route::kCache;
+  Rule rule = Rule::kDefault;
+  int index = -1;
+  std::string option;  // the deciding option as spelled, e.g. "-C instrument-coverage"
+};
+
+// Classifies the compiler's arguments (after argfile expansion, compiler excluded).
+// `compiler` is only used to build the command line that SHIM_BYPASS sees.
+Decision Classify(absl::string_view compiler,
+                  absl::Span<const absl::string_view> args, const Policy& policy);
+
+// Parses a SHIM_MODE value; returns false for a value that names no mode.
+bool ParseMode(absl::string_view text, Mode* mode);
+
+// "direct" or "cache".
+absl::string_view RouteName(Route route);
+
+// A short stable name for a rule, as used in logs and --explain ("coverage", ...).
+absl::string_view RuleName(Rule rule);
+
+}  // namespace rustc_shim
+
+#endif  // RUSTC_SHIM_CLASSIFY_H_

@@ -1,0 +1,81 @@
+// The operating-system seam: environment, files, the log's output, process
+// launch. platform_posix.cc implements it for Linux and macOS; meson.build picks
+// the implementation, so no other file carries platform #ifdefs.
+#ifndef RUSTC_SHIM_PLATFORM_H_
+#define RUSTC_SHIM_PLATFORM_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace rustc_shim {
+
+// The separator between PATH entries: ':' on POSIX.
+extern const char kPathListSeparator;
+
+// The value of an environment variable, or nullopt when it is not set.
+std::optional<absl::string_view> GetEnv(const char* name);
+
+// Sets a variable in the environment this process will pass on.
+void SetEnv(const char* name, const std::string& value);
+
+// Removes a variable from the environment this process will pass on.
+void UnsetEnv(const char* name);
+
+// Reads a whole file into memory.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// True when `path` is a regular file this process may execute.
+bool IsExecutableFile(const std::string& path);
+
+// True when both paths name the same file (after links), by identity, not name.
+bool SameFile(const std::string& a, const std::string& b);
+
+// The path of the running executable, or argv0 when the system cannot say.
+std::string SelfPath(const char* argv0);
+
+// `dir` and `name` joined with the platform's separator.
+std::string JoinPath(absl::string_view dir, absl::string_view name);
+
+// True when `name` has a directory part, so it is used as a path and not
+// looked up on PATH.
+bool HasDirectory(absl::string_view name);
+
+// Writes all of `bytes` to standard error, ignoring failures.
+void WriteStderr(absl::string_view bytes);
+
+// Writes all of `bytes` to standard output (only for the shim's own commands).
+void WriteStdout(absl::string_view bytes);
+
+// A destination for log records that writes each record with a single system
+// call in append mode, so lines from parallel processes never interleave.
+class LogOutput {
+ public:
+  virtual ~LogOutput() = default;
+  // Appends one whole record.
+  virtual void Write(absl::string_view record) = 0;
+};
+
+// Opens `path` for appending, creating it if needed.
+absl::StatusOr<std::unique_ptr<LogOutput>> OpenLogFile(const std::string& path);
+
+// The process's standard error as a log output.
+std::unique_ptr<LogOutput> StderrLogOutput();
+
+// Replaces this process with `program` run with `argv` (null-terminated),
+// searching PATH when `program` has no directory part. Returns only on failure,
+// with the errno-style error code.
+int Exec(const char* program, char* const* argv);
+
+// A message for an error code returned by Exec.
+std::string ErrorText(int error);
+
+// True when the error code from Exec means the program does not exist.
+bool IsNotFound(int error);
+
+}  // namespace rustc_shim
+
+#endif  // RUSTC_SHIM_PLATFORM_H_

@@ -1,0 +1,312 @@
+#include "shim.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "argfile.h"
+#include "classify.h"
+#include "locate.h"
+#include "log.h"
+#include "platform.h"
+#include "re2/re2.h"
+#include "spdlog/logger.h"
+
+#ifndef RUSTC_SHIM_VERSION
+#define RUSTC_SHIM_VERSION "unknown"
+#endif
+
+namespace rustc_shim {
+namespace {
+
+constexpr absl::string_view kUsage =
+    "usage: rustc-shim COMPILER [ARGS...]\n"
+    "       rustc-shim --explain COMPILER [ARGS...]\n"
+    "       rustc-shim --help | --version\n";
+
+constexpr absl::string_view kHelp =
+    "rustc-shim: a rustc wrapper for cargo that sends coverage and other\n"
+    "instrumented builds straight to the compiler and everything else to sccache.\n"
+    "\n"
+    "Set it once in .cargo/config.toml:\n"
+    "    [build]\n"
+    "    rustc-wrapper = \"/path/to/rustc-shim\"\n"
+    "\n"
+    "Commands:\n"
+    "    rustc-shim COMPILER ARGS...            what cargo runs: route and run\n"
+    "    rustc-shim --explain COMPILER ARGS...  print the route and why; run nothing\n"
+    "    rustc-shim --help | --version\n"
+    "\n"
+    "Runs COMPILER ARGS... directly when any of these holds, else sccache COMPILER ARGS...:\n"
+    "    -C instrument-coverage (unless =no/n/off/false/0), -Z instrument-coverage,\n"
+    "    -C profile-generate, -Z profile, -C incremental=DIR,\n"
+    "    probes (-vV, -V, --version, --print, `-` as input, --help, --explain),\n"
+    "    SHIM_BYPASS matching the command line; or when sccache is not found.\n"
+    "\n"
+    "Environment:\n"
+    "    SHIM_MODE     auto (default) | direct (never sccache) | cache (always sccache)\n"
+    "    SHIM_BYPASS   RE2 pattern; a match on the command line routes direct\n"
+    "    SHIM_SCCACHE  sccache to use: a path, or a name looked up on PATH\n"
+    "    SHIM_LOG      LEVEL or LEVEL:FILE; LEVEL: error, warn, info, debug, trace\n";
+
+// What the environment asks of this invocation.
+struct Settings {
+  Mode mode = Mode::kAuto;
+  std::string mode_problem;
+  std::unique_ptr<re2::RE2> bypass;
+  std::string bypass_problem;
+  std::optional<std::string> shim_sccache;
+};
+
+Settings ReadSettings() {
+  Settings settings;
+  if (std::optional<absl::string_view> mode = GetEnv("SHIM_MODE")) {
+    if (!ParseMode(*mode, &settings.mode)) {
+      settings.mode_problem = absl::StrCat(
+          "SHIM_MODE=", *mode, " is not auto, direct or cache; using auto");
+    }
+  }
+  if (std::optional<absl::string_view> bypass = GetEnv("SHIM_BYPASS");
+      bypass && !bypass->empty()) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    auto pattern = std::make_unique<re2::RE2>(std::string(*bypass), options);
+    if (pattern->ok()) {
+      settings.bypass = std::move(pattern);
+    } else {
+      settings.bypass_problem = absl::StrCat("SHIM_BYPASS=", *bypass,
+                                             " is not a valid RE2 pattern (",
+                                             pattern->error(), "); ignored");
+    }
+  }
+  if (std::optional<absl::string_view> sccache = GetEnv("SHIM_SCCACHE");
+      sccache && !sccache->empty()) {
+    settings.shim_sccache = std::string(*sccache);
+  }
+  return settings;
+}
+
+// Returns the logger SHIM_LOG asks for, or null. A value that cannot be
+// parsed is reported once on stderr and otherwise ignored.
+std::shared_ptr<spdlog::logger> OpenLog() {
+  std::optional<absl::string_view> text = GetEnv("SHIM_LOG");
+  if (!text) return nullptr;
+  absl::StatusOr<std::optional<LogSpec>> spec = ParseLogSpec(*text);
+  if (!spec.ok()) {
+    WriteStderr(absl::StrCat("rustc-shim: ", spec.status().message(), "\n"));
+    return nullptr;
+  }
+  if (!spec->has_value()) return nullptr;
+  return MakeLogger(**spec);
+}
+
+LocateEnv MakeLocateEnv(const Settings& settings, const char* argv0) {
+  LocateEnv env;
+  env.shim_sccache = settings.shim_sccache;
+  env.path = std::string(GetEnv("PATH").value_or(""));
+  env.list_separator = kPathListSeparator;
+  env.self = SelfPath(argv0);
+  env.is_executable = IsExecutableFile;
+  env.same_file = SameFile;
+  env.join = JoinPath;
+  env.has_directory = HasDirectory;
+  return env;
+}
+
+// The decision for one invocation, with everything the log and --explain say.
+struct Plan {
+  Decision decision;
+  std::string reason;
+  std::optional<Located> sccache;  // searched only when the route needs it
+  bool fell_back = false;          // wanted the cache, cannot have it
+  std::string fallback_reason;
+};
+
+std::string Reason(const Decision& d, const Expanded& expanded,
+                   absl::Span<char* const> raw_args) {
+  switch (d.rule) {
+    case Rule::kModeDirect: return "SHIM_MODE=direct";
+    case Rule::kModeCache: return "SHIM_MODE=cache";
+    case Rule::kArgfileError: return expanded.error;
+    case Rule::kBypass: return absl::StrCat("SHIM_BYPASS '", d.option, "' matched");
+    case Rule::kDefault: return "no coverage, profiling, incremental or probe flag";
+    default: break;
+  }
+  const Origin& origin = expanded.origins[d.index];
+  std::string where = absl::StrCat(d.option, " at argument ", origin.arg + 1);
+  if (origin.line > 0) {
+    absl::StrAppend(&where, " (item ", origin.line, " of ",
+                    raw_args[origin.arg], ")");
+  }
+  return where;
+}
+
+Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& settings,
+              const char* argv0, bool always_locate) {
+  Plan plan;
+  absl::Span<char* const> raw_args = compiler_and_args.subspan(1);
+  Expanded expanded;
+  if (settings.mode == Mode::kAuto) {
+    std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
+    expanded = ExpandArgfiles(views, ReadFile);
+  }
+  if (expanded.failed_arg) {
+    plan.decision = {Route::kDirect, Rule::kArgfileError, -1,
+                     raw_args[*expanded.failed_arg]};
+  } else {
+    Policy policy{settings.mode, settings.bypass.get()};
+    plan.decision = Classify(compiler_and_args[0], expanded.args, policy);
+  }
+  plan.reason = Reason(plan.decision, expanded, raw_args);
+
+  if (plan.decision.route != Route::kCache && !always_locate) return plan;
+  LocateEnv env = MakeLocateEnv(settings, argv0);
+  plan.sccache = FindSccache(env);
+  if (plan.decision.route != Route::kCache) return plan;
+  if (!plan.sccache->path) {
+    plan.fell_back = true;
+    plan.fallback_reason = plan.sccache->problem;
+  } else if (!FindProgram(compiler_and_args[0], env, nullptr)) {
+    // sccache would fail with its own words; run it directly so that the
+    // user gets the plain "not found" and exit status 127.
+    plan.fell_back = true;
+    plan.fallback_reason = absl::StrCat("compiler ", compiler_and_args[0], " not found");
+  }
+  return plan;
+}
+
+Route EffectiveRoute(const Plan& plan) {
+  return plan.fell_back ? Route::kDirect : plan.decision.route;
+}
+
+std::string Summary(const Plan& plan) {
+  if (plan.fell_back) {
+    return absl::StrCat("direct: ", plan.fallback_reason,
+                        "; running the compiler directly (wanted cache: ",
+                        plan.reason, ")");
+  }
+  return absl::StrCat(RouteName(plan.decision.route), ": ", plan.reason);
+}
+
+int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
+            const char* argv0) {
+  Plan plan = MakePlan(compiler_and_args, settings, argv0, true);
+  std::string out = absl::StrCat("route: ", RouteName(EffectiveRoute(plan)), "\n",
+                                 "rule: ", RuleName(plan.decision.rule), "\n",
+                                 "reason: ", plan.reason, "\n");
+  if (plan.sccache->path) {
+    absl::StrAppend(&out, "sccache: ", *plan.sccache->path, "\n");
+  } else {
+    absl::StrAppend(&out, "sccache: none (", plan.sccache->problem,
+                    "): every invocation runs the compiler directly\n");
+  }
+  if (plan.fell_back) {
+    absl::StrAppend(&out, "fallback: ", plan.fallback_reason,
+                    "; the compiler runs directly\n");
+  }
+  for (const std::string& skipped : plan.sccache->skipped_self) {
+    absl::StrAppend(&out, "skipped: ", skipped, " (rustc-shim itself)\n");
+  }
+  for (const std::string* problem : {&settings.mode_problem, &settings.bypass_problem}) {
+    if (!problem->empty()) absl::StrAppend(&out, "warning: ", *problem, "\n");
+  }
+  std::vector<absl::string_view> command;
+  if (EffectiveRoute(plan) == Route::kCache) command.push_back(*plan.sccache->path);
+  command.insert(command.end(), compiler_and_args.begin(), compiler_and_args.end());
+  absl::StrAppend(&out, "command: ", absl::StrJoin(command, " "), "\n");
+  WriteStdout(out);
+  return 0;
+}
+
+// Runs the compiler in place of this process; returns only on failure.
+// `compiler_and_args` is null-terminated, as exec wants it.
+int RunDirect(char* const* compiler_and_args, spdlog::logger* log) {
+  const char* compiler = compiler_and_args[0];
+  int error = Exec(compiler, compiler_and_args);
+  std::string message = absl::StrCat("rustc-shim: cannot run '", compiler,
+                                     "': ", ErrorText(error));
+  if (log) log->error("{}", message);
+  WriteStderr(absl::StrCat(message, "\n"));
+  return IsNotFound(error) ? 127 : 126;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    WriteStderr(kUsage);
+    return 2;
+  }
+  absl::string_view first = argv[1];
+  if (first == "--help" || first == "-h") {
+    WriteStdout(kHelp);
+    return 0;
+  }
+  if (first == "--version" || first == "-V") {
+    WriteStdout(absl::StrCat("rustc-shim ", RUSTC_SHIM_VERSION, "\n"));
+    return 0;
+  }
+  const bool explain = first == "--explain";
+  if (explain && argc < 3) {
+    WriteStderr(kUsage);
+    return 2;
+  }
+  // argv[argc] is the terminating null, kept in the span for exec.
+  absl::Span<char* const> compiler_and_args(argv + (explain ? 2 : 1),
+                                            argc - (explain ? 2 : 1));
+  Settings settings = ReadSettings();
+  if (explain) return Explain(compiler_and_args, settings, argv[0]);
+
+  std::shared_ptr<spdlog::logger> log = OpenLog();
+  Plan plan = MakePlan(compiler_and_args, settings, argv[0], false);
+  if (log) {
+    for (const std::string* problem : {&settings.mode_problem, &settings.bypass_problem}) {
+      if (!problem->empty()) log->warn("{}", *problem);
+    }
+    if (plan.fell_back) {
+      log->warn("{}", Summary(plan));
+    } else {
+      log->info("{}", Summary(plan));
+    }
+    if (log->should_log(spdlog::level::debug)) {
+      log->debug("argv: {}", absl::StrJoin(argv, argv + argc, " "));
+      if (plan.sccache && plan.sccache->path) {
+        log->debug("sccache: {}", *plan.sccache->path);
+      }
+    }
+  }
+
+  if (EffectiveRoute(plan) == Route::kCache) {
+    // Recent sccache refuses to run when it sees incremental compilation asked
+    // for in the environment; the compiles that reach it are not incremental.
+    // Kept aside so that a failed exec leaves the compiler the full environment.
+    std::vector<std::pair<const char*, std::string>> removed;
+    for (const char* name : {"CARGO_INCREMENTAL", "CARGO_BUILD_INCREMENTAL"}) {
+      if (std::optional<absl::string_view> value = GetEnv(name)) {
+        removed.emplace_back(name, std::string(*value));
+        UnsetEnv(name);
+      }
+    }
+    std::vector<char*> sccache_argv;
+    sccache_argv.reserve(compiler_and_args.size() + 2);
+    sccache_argv.push_back(plan.sccache->path->data());
+    sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(),
+                        compiler_and_args.end());
+    sccache_argv.push_back(nullptr);
+    int error = Exec(sccache_argv[0], sccache_argv.data());
+    if (log) {
+      log->warn("cannot run sccache '{}': {}; running the compiler directly",
+                *plan.sccache->path, ErrorText(error));
+    }
+    for (const auto& [name, value] : removed) SetEnv(name, value);
+  }
+  return RunDirect(compiler_and_args.data(), log.get());
+}
+
+}  // namespace rustc_shim
