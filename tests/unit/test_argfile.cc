@@ -1,0 +1,149 @@
+#include "argfile.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "doctest/doctest.h"
+
+namespace rustc_shim {
+namespace {
+
+// An in-memory file system for the expander.
+struct FakeFiles {
+  std::map<std::string, std::string> files;
+  std::vector<std::string> reads;
+  ReadFileFn Reader() {
+    return [this](const std::string& path) -> absl::StatusOr<std::string> {
+      reads.push_back(path);
+      auto it = files.find(path);
+      if (it == files.end()) return absl::NotFoundError("No such file or directory");
+      return it->second;
+    };
+  }
+};
+
+std::vector<std::string> Strings(const Expanded& e) {
+  return std::vector<std::string>(e.args.begin(), e.args.end());
+}
+
+Expanded Expand(FakeFiles& fs, std::vector<absl::string_view> args) {
+  return ExpandArgfiles(args, fs.Reader());
+}
+
+using V = std::vector<std::string>;
+
+TEST_CASE("plain arguments pass through untouched, no file read") {
+  FakeFiles fs;
+  Expanded e = Expand(fs, {"--crate-name", "a", "", "x.rs"});
+  CHECK(Strings(e) == V{"--crate-name", "a", "", "x.rs"});
+  CHECK(fs.reads.empty());
+  CHECK_FALSE(e.failed_arg.has_value());
+}
+
+TEST_CASE("@path: one argument per line, no trimming, blank lines kept") {
+  FakeFiles fs;
+  fs.files["args"] = "--crate-name\nfoo\n\n  spaced  \n-Cinstrument-coverage\n";
+  Expanded e = Expand(fs, {"-g", "@args", "x.rs"});
+  CHECK(Strings(e) == V{"-g", "--crate-name", "foo", "", "  spaced  ",
+                        "-Cinstrument-coverage", "x.rs"});
+  REQUIRE(e.origins.size() == 7);
+  CHECK(e.origins[0].arg == 0);
+  CHECK(e.origins[0].line == 0);
+  CHECK(e.origins[5].arg == 1);
+  CHECK(e.origins[5].line == 5);
+  CHECK(e.origins[6].arg == 2);
+}
+
+TEST_CASE("@path: CRLF ends lines, a lone CR stays, no newline at the end") {
+  FakeFiles fs;
+  fs.files["crlf"] = "a\r\nb\r\n\r\nc\rd\r\ne";
+  CHECK(Strings(Expand(fs, {"@crlf"})) == V{"a", "b", "", "c\rd", "e"});
+  fs.files["cr-at-end"] = "a\r";
+  CHECK(Strings(Expand(fs, {"@cr-at-end"})) == V{"a\r"});
+  fs.files["empty"] = "";
+  CHECK(Strings(Expand(fs, {"@empty", "x"})) == V{"x"});
+  fs.files["newline"] = "\n";
+  CHECK(Strings(Expand(fs, {"@newline"})) == V{""});
+}
+
+TEST_CASE("@path is not recursive and is read as given") {
+  FakeFiles fs;
+  fs.files["outer"] = "@inner\n";
+  fs.files["inner"] = "-Cinstrument-coverage\n";
+  CHECK(Strings(Expand(fs, {"@outer"})) == V{"@inner"});
+  CHECK(fs.reads == V{"outer"});
+  fs.files["dir/with space"] = "x";
+  CHECK(Strings(Expand(fs, {"@dir/with space"})) == V{"x"});
+}
+
+TEST_CASE("a missing or non-UTF-8 argfile is reported, the rest still expanded") {
+  FakeFiles fs;
+  fs.files["good"] = "ok";
+  Expanded e = Expand(fs, {"a", "@missing", "@good"});
+  REQUIRE(e.failed_arg.has_value());
+  CHECK(*e.failed_arg == 1);
+  CHECK(e.error.find("missing") != std::string::npos);
+  CHECK(Strings(e) == V{"a", "ok"});
+
+  fs.files["binary"] = std::string("\xff\xfe-C\0x", 6);
+  Expanded b = Expand(fs, {"@binary"});
+  REQUIRE(b.failed_arg.has_value());
+  CHECK(b.error.find("not UTF-8") != std::string::npos);
+
+  fs.files["utf8"] = "--cfg=feature=\"\xc3\xa9t\xc3\xa9\"\n\xf0\x9f\xa6\x80";
+  CHECK_FALSE(Expand(fs, {"@utf8"}).failed_arg.has_value());
+  fs.files["surrogate"] = "\xed\xa0\x80";
+  CHECK(Expand(fs, {"@surrogate"}).failed_arg.has_value());
+  fs.files["overlong"] = "\xc0\xaf";
+  CHECK(Expand(fs, {"@overlong"}).failed_arg.has_value());
+}
+
+TEST_CASE("@shell:path is a plain file name until -Zshell-argfiles") {
+  FakeFiles fs;
+  fs.files["shell:f"] = "plain line";
+  fs.files["f"] = "-C 'instrument-coverage' \"a b\"";
+  CHECK(Strings(Expand(fs, {"@shell:f"})) == V{"plain line"});
+  CHECK(Strings(Expand(fs, {"-Zshell-argfiles", "@shell:f"})) ==
+        V{"-Zshell-argfiles", "-C", "instrument-coverage", "a b"});
+  CHECK(Strings(Expand(fs, {"-Z", "shell-argfiles", "@shell:f"})) ==
+        V{"-Z", "shell-argfiles", "-C", "instrument-coverage", "a b"});
+  // Only from where it stands, and only this exact spelling.
+  CHECK(Strings(Expand(fs, {"@shell:f", "-Zshell-argfiles"})) ==
+        V{"plain line", "-Zshell-argfiles"});
+  CHECK(Strings(Expand(fs, {"-Zshell_argfiles", "@shell:f"})) ==
+        V{"-Zshell_argfiles", "plain line"});
+  // An argfile can switch it on for later arguments.
+  fs.files["z"] = "-Zshell-argfiles";
+  CHECK(Strings(Expand(fs, {"@z", "@shell:f"})) ==
+        V{"-Zshell-argfiles", "-C", "instrument-coverage", "a b"});
+}
+
+TEST_CASE("shell splitting") {
+  using O = std::optional<V>;
+  CHECK(ShellSplit("") == O(V{}));
+  CHECK(ShellSplit("  a\tb\n c  ") == O(V{"a", "b", "c"}));
+  CHECK(ShellSplit("'a b' \"c d\" e\\ f") == O(V{"a b", "c d", "e f"}));
+  CHECK(ShellSplit("'' \"\"") == O(V{"", ""}));
+  CHECK(ShellSplit("a'b'\"c\"") == O(V{"abc"}));
+  CHECK(ShellSplit("\"\\$ \\\" \\\\ \\n\"") == O(V{"$ \" \\ \\n"}));
+  CHECK(ShellSplit("'\\n'") == O(V{"\\n"}));
+  CHECK(ShellSplit("a # comment\nb") == O(V{"a", "b"}));
+  CHECK(ShellSplit("a#b") == O(V{"a#b"}));
+  CHECK(ShellSplit("a\\\nb") == O(V{"ab"}));
+  CHECK(ShellSplit("'unclosed") == std::nullopt);
+  CHECK(ShellSplit("\"unclosed") == std::nullopt);
+  CHECK(ShellSplit("trailing\\") == std::nullopt);
+}
+
+TEST_CASE("unbalanced shell quoting fails the expansion") {
+  FakeFiles fs;
+  fs.files["bad"] = "'oops";
+  Expanded e = Expand(fs, {"-Zshell-argfiles", "@shell:bad"});
+  REQUIRE(e.failed_arg.has_value());
+  CHECK(*e.failed_arg == 1);
+}
+
+}  // namespace
+}  // namespace rustc_shim
