@@ -1,0 +1,381 @@
+// The built rustc-shim against recording fake programs: what reaches the
+// compiler or sccache must be byte-for-byte what cargo gave the shim.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <string>
+#include <vector>
+
+#include "doctest/doctest.h"
+#include "harness.h"
+
+namespace rustc_shim::testing {
+namespace {
+
+using V = std::vector<std::string>;
+
+// Arguments a hostile build could pass: spaces, quotes, newlines, empty
+// strings, bytes that are not UTF-8, and something that looks like an option.
+const V kHostile = {"--crate-name", "a b", "", "q\"u'o`te$", "line\nbreak",
+                    std::string("\xff\xfe bytes", 8), "--cfg=feature=\"x\"", "-"};
+
+TEST_CASE("direct route: the compiler replaces the shim with argv untouched") {
+  Sandbox box;
+  V args = {box.compiler(), "-C", "instrument-coverage"};
+  args.insert(args.end(), kHostile.begin(), kHostile.end());
+  RunResult r = box.Run(args);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.empty());
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].tool == "compiler");
+  CHECK(records[0].argv == args);
+  // exec, not spawn: the compiler runs in the shim's own process.
+  CHECK(records[0].pid == r.pid);
+}
+
+TEST_CASE("cache route: sccache gets the compiler and argv untouched") {
+  Sandbox box;
+  V args = {box.compiler()};
+  args.insert(args.end(), kHostile.begin() + 1, kHostile.end() - 1);
+  RunResult r = box.Run(args);
+  CHECK(r.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].tool == "sccache");
+  CHECK(records[0].pid == r.pid);
+  V expected = {box.sccache()};
+  expected.insert(expected.end(), args.begin(), args.end());
+  CHECK(records[0].argv == expected);
+  CHECK(records[1].tool == "compiler");
+  CHECK(records[1].argv == args);
+}
+
+TEST_CASE("exit codes pass through on both routes") {
+  for (const char* code : {"0", "1", "101", "255"}) {
+    for (bool coverage : {true, false}) {
+      CAPTURE(code);
+      CAPTURE(coverage);
+      Sandbox box;
+      box.env["FAKE_EXIT"] = code;
+      V args = {box.compiler(), "--crate-name", "x"};
+      if (coverage) args.push_back("-Cinstrument-coverage");
+      RunResult r = box.Run(args);
+      CHECK(r.exit_code == std::stoi(code));
+      CHECK(box.Records().size() == (coverage ? 1u : 2u));
+    }
+  }
+}
+
+TEST_CASE("death by a signal is the caller's to see") {
+  for (bool coverage : {true, false}) {
+    CAPTURE(coverage);
+    Sandbox box;
+    box.env["FAKE_SIGNAL"] = std::to_string(SIGSEGV);
+    V args = {box.compiler(), coverage ? "-Cinstrument-coverage" : "x.rs"};
+    RunResult r = box.Run(args);
+    CHECK(r.signal == SIGSEGV);
+    CHECK(r.exit_code == -1);
+  }
+}
+
+TEST_CASE("stdout, stderr and stdin pass through byte for byte") {
+  std::string out_bytes = std::string("{\"reason\":\"x\"}\n\0\xff\r\n", 20);
+  std::string err_bytes = "warning: unused\r\n\x1b[0m";
+  for (bool coverage : {true, false}) {
+    CAPTURE(coverage);
+    Sandbox box;
+    box.env["FAKE_STDOUT"] = Hex(out_bytes);
+    box.env["FAKE_STDERR"] = Hex(err_bytes);
+    box.env["FAKE_ECHO_STDIN"] = "1";
+    std::string input(200000, 'i');
+    input += std::string("\0end", 4);
+    V args = {box.compiler(), coverage ? "-Cinstrument-coverage" : "--crate-name", "-"};
+    if (!coverage) args = {box.compiler(), "--crate-name", "a", "x.rs"};
+    RunResult r = box.Run(args, input);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == out_bytes + input);
+    CHECK(r.err == err_bytes);
+  }
+}
+
+TEST_CASE("the environment passes on; sccache alone loses CARGO_INCREMENTAL") {
+  Sandbox box;
+  box.env["CARGO_INCREMENTAL"] = "1";
+  box.env["CARGO_BUILD_INCREMENTAL"] = "true";
+  box.env["CARGO_PKG_NAME"] = "fixture";
+  box.env["SCCACHE_DIR"] = "/somewhere";
+  box.env["ODD"] = "a=b\nc";
+
+  RunResult cached = box.Run({box.compiler(), "--crate-name", "dep", "src/lib.rs"});
+  CHECK(cached.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  for (const Record& record : records) {
+    CAPTURE(record.tool);
+    CHECK(record.env.count("CARGO_INCREMENTAL") == 0);
+    CHECK(record.env.count("CARGO_BUILD_INCREMENTAL") == 0);
+    CHECK(record.env.at("CARGO_PKG_NAME") == "fixture");
+    CHECK(record.env.at("SCCACHE_DIR") == "/somewhere");
+    CHECK(record.env.at("ODD") == "a=b\nc");
+    CHECK(record.env.at("FAKE_RECORD") == box.env.at("FAKE_RECORD"));
+  }
+
+  Sandbox direct;
+  direct.env = box.env;
+  direct.env["FAKE_RECORD"] = direct.dir() + "/record";
+  RunResult r = direct.Run({direct.compiler(), "-C", "incremental=/t/inc", "src/lib.rs"});
+  CHECK(r.exit_code == 0);
+  records = direct.Records();
+  REQUIRE(records.size() == 1);
+  // The direct route changes nothing at all.
+  std::map<std::string, std::string> expected = direct.env;
+  CHECK(records[0].env == expected);
+}
+
+TEST_CASE("inherited descriptors (cargo's jobserver) stay open") {
+  int jobserver[2];
+  REQUIRE(pipe(jobserver) == 0);
+  for (bool coverage : {true, false}) {
+    CAPTURE(coverage);
+    Sandbox box;
+    box.env["FAKE_CHECK_FDS"] =
+        std::to_string(jobserver[0]) + "," + std::to_string(jobserver[1]) + ",250";
+    box.env["CARGO_MAKEFLAGS"] = "-j --jobserver-fds=" + std::to_string(jobserver[0]) +
+                                 "," + std::to_string(jobserver[1]);
+    V args = {box.compiler(), coverage ? "-Cinstrument-coverage" : "x.rs"};
+    RunResult r = box.Run(args, "", {jobserver[0], jobserver[1]});
+    CHECK(r.exit_code == 0);
+    std::vector<Record> records = box.Records();
+    REQUIRE(!records.empty());
+    for (const Record& record : records) {
+      CHECK(record.fds.at(jobserver[0]));
+      CHECK(record.fds.at(jobserver[1]));
+      CHECK_FALSE(record.fds.at(250));
+    }
+  }
+  close(jobserver[0]);
+  close(jobserver[1]);
+}
+
+TEST_CASE("no arguments: usage on stderr, exit 2") {
+  Sandbox box;
+  RunResult r = box.Run({});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("usage: rustc-shim COMPILER") != std::string::npos);
+}
+
+TEST_CASE("a compiler that does not exist: named on stderr, exit 127") {
+  for (bool coverage : {true, false}) {
+    CAPTURE(coverage);
+    Sandbox box;
+    V args = {"no-such-rustc", coverage ? "-Cinstrument-coverage" : "x.rs"};
+    RunResult r = box.Run(args);
+    CHECK(r.exit_code == 127);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("no-such-rustc") != std::string::npos);
+    CHECK(box.Records().empty());
+    RunResult by_path = box.Run({box.dir() + "/bin/missing", "x.rs"});
+    CHECK(by_path.exit_code == 127);
+  }
+}
+
+TEST_CASE("--version, --help") {
+  Sandbox box;
+  RunResult v = box.Run({"--version"});
+  CHECK(v.exit_code == 0);
+  CHECK(v.out == std::string("rustc-shim ") + RUSTC_SHIM_VERSION + "\n");
+  RunResult h = box.Run({"--help"});
+  CHECK(h.exit_code == 0);
+  CHECK(h.out.find("SHIM_LOG") != std::string::npos);
+  CHECK(h.err.empty());
+}
+
+TEST_CASE("--explain prints the decision and runs nothing") {
+  Sandbox box;
+  RunResult r = box.Run({"--explain", box.compiler(), "--crate-name", "a",
+                         "-C", "instrument-coverage", "x.rs"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("route: direct\nrule: coverage\n"
+                   "reason: -C instrument-coverage at argument 3\n") == 0);
+  CHECK(r.out.find("sccache: " + box.sccache() + "\n") != std::string::npos);
+  CHECK(box.Records().empty());
+
+  RunResult cached = box.Run({"--explain", box.compiler(), "x.rs"});
+  CHECK(cached.out.find("route: cache\nrule: default\n") == 0);
+  CHECK(cached.out.find("command: " + box.sccache() + " " + box.compiler() + " x.rs\n") !=
+        std::string::npos);
+
+  unlink(box.sccache().c_str());
+  RunResult none = box.Run({"--explain", box.compiler(), "x.rs"});
+  CHECK(none.out.find("route: direct\n") == 0);
+  CHECK(none.out.find("sccache: none (sccache not found on PATH)") != std::string::npos);
+  CHECK(box.Records().empty());
+}
+
+TEST_CASE("no sccache anywhere: the build runs directly") {
+  Sandbox box;
+  unlink(box.sccache().c_str());
+  RunResult r = box.Run({box.compiler(), "--crate-name", "a", "x.rs"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());  // silent unless SHIM_LOG asks
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].tool == "compiler");
+}
+
+TEST_CASE("SHIM_SCCACHE names the sccache to use; a bad one runs directly") {
+  Sandbox box;
+  box.env["PATH"] = box.dir();
+  box.env["SHIM_SCCACHE"] = box.sccache();
+  CHECK(box.Run({box.compiler(), "x.rs"}).exit_code == 0);
+  CHECK(box.Records().size() == 2);
+
+  Sandbox bad;
+  bad.env["SHIM_SCCACHE"] = bad.dir() + "/nothing-here";
+  bad.env["SHIM_LOG"] = "warn";
+  RunResult r = bad.Run({bad.compiler(), "x.rs"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("nothing-here is not an executable file") != std::string::npos);
+  std::vector<Record> records = bad.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].tool == "compiler");
+}
+
+TEST_CASE("rustc-shim on PATH as sccache is skipped: no loop") {
+  Sandbox box;
+  unlink(box.sccache().c_str());
+  REQUIRE(symlink(ShimPath().c_str(), box.sccache().c_str()) == 0);
+  RunResult r = box.Run({box.compiler(), "x.rs"});
+  CHECK(r.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].tool == "compiler");
+  CHECK(records[0].pid == r.pid);
+
+  // A real sccache later on PATH is still found.
+  std::string later = box.dir() + "/later";
+  mkdir(later.c_str(), 0755);
+  REQUIRE(symlink(FakeToolPath().c_str(), (later + "/sccache").c_str()) == 0);
+  box.env["PATH"] = box.bin() + ":" + later;
+  RunResult found = box.Run({"--explain", box.compiler(), "x.rs"});
+  CHECK(found.out.find("sccache: " + later + "/sccache\n") != std::string::npos);
+  CHECK(found.out.find("skipped: " + box.sccache() + " (rustc-shim itself)") !=
+        std::string::npos);
+}
+
+TEST_CASE("SHIM_MODE: cache forwards instrumented builds, direct never forwards") {
+  Sandbox box;
+  box.env["SHIM_MODE"] = "cache";
+  box.Run({box.compiler(), "-Cinstrument-coverage", "x.rs"});
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].tool == "sccache");
+
+  Sandbox direct;
+  direct.env["SHIM_MODE"] = "direct";
+  direct.Run({direct.compiler(), "x.rs"});
+  REQUIRE(direct.Records().size() == 1);
+
+  Sandbox unknown;
+  unknown.env["SHIM_MODE"] = "sometimes";
+  unknown.env["SHIM_LOG"] = "warn";
+  RunResult r = unknown.Run({unknown.compiler(), "-Cinstrument-coverage"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("SHIM_MODE=sometimes is not auto, direct or cache") != std::string::npos);
+  REQUIRE(unknown.Records().size() == 1);
+}
+
+TEST_CASE("SHIM_BYPASS routes matching command lines direct; a bad pattern is ignored") {
+  Sandbox box;
+  box.env["SHIM_BYPASS"] = "--crate-name (openssl_sys|ring)( |$)";
+  box.Run({box.compiler(), "--crate-name", "ring", "src/lib.rs"});
+  REQUIRE(box.Records().size() == 1);
+
+  Sandbox bad;
+  bad.env["SHIM_BYPASS"] = "(unclosed";
+  bad.env["SHIM_LOG"] = "warn";
+  RunResult r = bad.Run({bad.compiler(), "--crate-name", "ring"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("SHIM_BYPASS=(unclosed is not a valid RE2 pattern") != std::string::npos);
+  CHECK(bad.Records().size() == 2);
+}
+
+TEST_CASE("argfiles are read for the decision and passed on unchanged") {
+  Sandbox box;
+  box.Write("args", "--crate-name\nfoo\n-C\ninstrument-coverage\r\n");
+  std::string at = "@" + box.dir() + "/args";
+  box.Run({box.compiler(), at});
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].argv == V{box.compiler(), at});
+
+  Sandbox plain;
+  plain.Write("args", "--crate-name\nfoo\n");
+  std::string at2 = "@" + plain.dir() + "/args";
+  plain.Run({plain.compiler(), at2});
+  records = plain.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].argv == V{plain.compiler(), at2});
+
+  // Unreadable: rustc gets to report it, so the route is direct.
+  Sandbox missing;
+  missing.env["SHIM_LOG"] = "info";
+  RunResult r = missing.Run({missing.compiler(), "@/no/such/argfile"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("direct: cannot read argument file /no/such/argfile") != std::string::npos);
+  REQUIRE(missing.Records().size() == 1);
+}
+
+TEST_CASE("SHIM_LOG to a file: one line per invocation, nothing on stdout") {
+  Sandbox box;
+  std::string log = box.dir() + "/shim.log";
+  box.env["SHIM_LOG"] = "info:" + log;
+  RunResult a = box.Run({box.compiler(), "--crate-name", "a", "-C", "instrument-coverage"});
+  RunResult b = box.Run({box.compiler(), "--crate-name", "b", "src/lib.rs"});
+  CHECK(a.out.empty());
+  CHECK(b.out.empty());
+  CHECK(a.err.empty());
+  std::string text = box.Read("shim.log");
+  CHECK(text.find("rustc-shim[" + std::to_string(a.pid) +
+                  "] info: direct: -C instrument-coverage at argument 3\n") !=
+        std::string::npos);
+  CHECK(text.find("rustc-shim[" + std::to_string(b.pid) + "] info: cache: no coverage") !=
+        std::string::npos);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+
+  box.env["SHIM_LOG"] = "debug:" + log;
+  box.Run({box.compiler(), "--crate-name", "c"});
+  text = box.Read("shim.log");
+  CHECK(text.find("debug: argv: " + ShimPath() + " " + box.compiler() + " --crate-name c\n") !=
+        std::string::npos);
+  CHECK(text.find("debug: sccache: " + box.sccache() + "\n") != std::string::npos);
+}
+
+TEST_CASE("SHIM_LOG that cannot be used never breaks the build") {
+  Sandbox box;
+  box.env["SHIM_LOG"] = "info:/no/such/dir/shim.log";
+  RunResult r = box.Run({box.compiler(), "x.rs"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("cannot open SHIM_LOG file /no/such/dir/shim.log") != std::string::npos);
+  CHECK(box.Records().size() == 2);
+
+  Sandbox bogus;
+  bogus.env["SHIM_LOG"] = "loud";
+  RunResult b = bogus.Run({bogus.compiler(), "x.rs"});
+  CHECK(b.exit_code == 0);
+  CHECK(b.out.empty());
+  CHECK(b.err == "rustc-shim: SHIM_LOG=loud is not LEVEL or LEVEL:FILE "
+                 "(LEVEL: off, error, warn, info, debug, trace)\n");
+  CHECK(bogus.Records().size() == 2);
+}
+
+}  // namespace
+}  // namespace rustc_shim::testing
