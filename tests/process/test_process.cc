@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <regex>
+#include <sstream>
+#include <thread>
 
 #include <string>
 #include <vector>
@@ -356,6 +360,59 @@ TEST_CASE("SHIM_LOG to a file: one line per invocation, nothing on stdout") {
   CHECK(text.find("debug: argv: " + ShimPath() + " " + box.compiler() + " --crate-name c\n") !=
         std::string::npos);
   CHECK(text.find("debug: sccache: " + box.sccache() + "\n") != std::string::npos);
+}
+
+TEST_CASE("parallel invocations logging to one file never interleave inside a line") {
+  Sandbox box;
+  box.env.erase("FAKE_RECORD");
+  std::string log = box.dir() + "/shim.log";
+  box.env["SHIM_LOG"] = "debug:" + log;
+  // Long argv records (about 40 KB) are written in one piece or not at all.
+  std::string long_arg(40000, 'x');
+  constexpr int kThreads = 4, kRuns = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRuns; ++i) {
+        // Built piece by piece: GCC 12 warns (-Wrestrict) on the chained form.
+        std::string name = "t";
+        name += std::to_string(t);
+        name += "r";
+        name += std::to_string(i);
+        RunResult r = box.Run({box.compiler(), "--crate-name", name, "--cfg", long_arg});
+        if (r.exit_code != 0) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(failures == 0);
+
+  std::istringstream lines(box.Read("shim.log"));
+  std::string line;
+  int info = 0, argv = 0, sccache = 0, other = 0;
+  // Every line starts with a record's head (std::regex recurses per character,
+  // so only the head is matched, not the 40 KB tail).
+  const std::regex kHead(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} rustc-shim\[\d+\] (info|debug): )");
+  while (std::getline(lines, line)) {
+    if (!std::regex_search(line.substr(0, 64), kHead)) {
+      ++other;
+    } else if (line.find("info: cache: no coverage") != std::string::npos) {
+      ++info;
+    } else if (line.find("debug: argv: ") != std::string::npos &&
+               line.size() > long_arg.size() &&
+               line.compare(line.size() - long_arg.size() - 7, 7, " --cfg ") == 0) {
+      ++argv;
+    } else if (line.find("debug: sccache: ") != std::string::npos) {
+      ++sccache;
+    } else {
+      ++other;
+    }
+  }
+  CHECK(info == kThreads * kRuns);
+  CHECK(argv == kThreads * kRuns);
+  CHECK(sccache == kThreads * kRuns);
+  CHECK(other == 0);
 }
 
 TEST_CASE("SHIM_LOG that cannot be used never breaks the build") {
