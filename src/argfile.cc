@@ -62,9 +62,8 @@ bool IsValidUtf8(absl::string_view s) {
       cp = (cp << 6) | (cc & 0x3F);
     }
     // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-        (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return false;
     }
     i += len;
@@ -127,8 +126,7 @@ std::optional<std::vector<std::string>> ShellSplit(absl::string_view text) {
   return words;
 }
 
-Expanded ExpandArgfiles(absl::Span<const absl::string_view> args,
-                        const ReadFileFn& read_file) {
+Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFileFn& read_file) {
   Expanded out;
   out.args.reserve(args.size());
   out.origins.reserve(args.size());
@@ -173,8 +171,7 @@ Expanded ExpandArgfiles(absl::Span<const absl::string_view> args,
     if (shell) {
       std::optional<std::vector<std::string>> words = ShellSplit(text);
       if (!words) {
-        fail(i, absl::StrCat("argument file ", path_string,
-                             " has unbalanced shell quoting"));
+        fail(i, absl::StrCat("argument file ", path_string, " has unbalanced shell quoting"));
         continue;
       }
       for (std::string& word : *words) {
@@ -188,8 +185,7 @@ Expanded ExpandArgfiles(absl::Span<const absl::string_view> args,
     while (!rest.empty()) {
       size_t nl = rest.find('\n');
       absl::string_view piece = rest.substr(0, nl);
-      rest = nl == absl::string_view::npos ? absl::string_view()
-                                           : rest.substr(nl + 1);
+      rest = nl == absl::string_view::npos ? absl::string_view() : rest.substr(nl + 1);
       if (nl != absl::string_view::npos && absl::EndsWith(piece, "\r")) {
         piece.remove_suffix(1);
       }

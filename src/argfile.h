@@ -19,8 +19,8 @@ using ReadFileFn = std::function<absl::StatusOr<std::string>(const std::string& 
 
 // Where an expanded argument came from.
 struct Origin {
-  int arg = 0;    // index among the arguments given to Expand
-  int line = 0;   // 1-based argument number inside that argfile; 0 if not from one
+  int arg = 0;   // index among the arguments given to Expand
+  int line = 0;  // 1-based argument number inside that argfile; 0 if not from one
 };
 
 // The arguments rustc will see. `args` point into the caller's strings or into
@@ -38,8 +38,7 @@ struct Expanded {
 // at \n or \r\n, no trimming, not recursive, relative to the current directory),
 // and `@shell:path` into shell-style words once `-Zshell-argfiles` came earlier.
 // Files must be UTF-8, as rustc requires.
-Expanded ExpandArgfiles(absl::Span<const absl::string_view> args,
-                        const ReadFileFn& read_file);
+Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFileFn& read_file);
 
 // Splits text into words like a POSIX shell without expansions (quotes,
 // backslashes, # comments); nullopt on an unclosed quote or a trailing backslash.

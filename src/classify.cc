@@ -19,13 +19,32 @@ constexpr absl::string_view kShortWithValue = "CZLloAWDF";
 // `--cfg -Cfoo` from being read as an option.
 bool LongTakesValue(absl::string_view name) {
   static constexpr absl::string_view kNames[] = {
-      "allow",       "cap-lints",         "cfg",         "check-cfg",
-      "codegen",     "color",             "crate-name",  "crate-type",
-      "deny",        "diagnostic-width",  "edition",     "emit",
-      "env-set",     "error-format",      "explain",     "extern",
-      "forbid",      "force-warn",        "json",        "out-dir",
-      "print",       "remap-path-prefix", "remap-path-scope",
-      "sysroot",     "target",            "warn",
+      "allow",
+      "cap-lints",
+      "cfg",
+      "check-cfg",
+      "codegen",
+      "color",
+      "crate-name",
+      "crate-type",
+      "deny",
+      "diagnostic-width",
+      "edition",
+      "emit",
+      "env-set",
+      "error-format",
+      "explain",
+      "extern",
+      "forbid",
+      "force-warn",
+      "json",
+      "out-dir",
+      "print",
+      "remap-path-prefix",
+      "remap-path-scope",
+      "sysroot",
+      "target",
+      "warn",
   };
   for (absl::string_view known : kNames) {
     if (name == known) return true;
@@ -47,8 +66,7 @@ bool KeyIs(absl::string_view key, absl::string_view want) {
 // (no value, yes, all, values a later rustc may add) is taken as "on".
 bool IsOff(std::optional<absl::string_view> value) {
   if (!value) return false;
-  return *value == "n" || *value == "no" || *value == "off" ||
-         *value == "false" || *value == "0";
+  return *value == "n" || *value == "no" || *value == "off" || *value == "false" || *value == "0";
 }
 
 struct Hit {
@@ -96,8 +114,7 @@ struct Scan {
   }
 };
 
-std::string Spell(absl::string_view option, absl::string_view value,
-                  bool separate) {
+std::string Spell(absl::string_view option, absl::string_view value, bool separate) {
   return separate ? absl::StrCat(option, " ", value) : std::string(option);
 }
 
@@ -165,14 +182,12 @@ Scan ScanArgs(absl::Span<const absl::string_view> args) {
   return scan;
 }
 
-Decision Decide(Rule rule, const Hit& hit) {
-  return {Route::kDirect, rule, hit.index, hit.option};
-}
+Decision Decide(Rule rule, const Hit& hit) { return {Route::kDirect, rule, hit.index, hit.option}; }
 
 }  // namespace
 
-Decision Classify(absl::string_view compiler,
-                  absl::Span<const absl::string_view> args, const Policy& policy) {
+Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view> args,
+                  const Policy& policy) {
   if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect};
   if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache};
 
@@ -185,8 +200,7 @@ Decision Classify(absl::string_view compiler,
   if (scan.probe) return Decide(Rule::kProbe, *scan.probe);
 
   if (policy.bypass != nullptr) {
-    std::string line = absl::StrCat(compiler, args.empty() ? "" : " ",
-                                    absl::StrJoin(args, " "));
+    std::string line = absl::StrCat(compiler, args.empty() ? "" : " ", absl::StrJoin(args, " "));
     if (re2::RE2::PartialMatch(line, *policy.bypass)) {
       return {Route::kDirect, Rule::kBypass, -1, policy.bypass->pattern()};
     }
@@ -207,21 +221,28 @@ bool ParseMode(absl::string_view text, Mode* mode) {
   return true;
 }
 
-absl::string_view RouteName(Route route) {
-  return route == Route::kDirect ? "direct" : "cache";
-}
+absl::string_view RouteName(Route route) { return route == Route::kDirect ? "direct" : "cache"; }
 
 absl::string_view RuleName(Rule rule) {
   switch (rule) {
-    case Rule::kModeDirect: return "mode";
-    case Rule::kModeCache: return "mode";
-    case Rule::kArgfileError: return "argfile";
-    case Rule::kCoverage: return "coverage";
-    case Rule::kProfiling: return "profiling";
-    case Rule::kIncremental: return "incremental";
-    case Rule::kProbe: return "probe";
-    case Rule::kBypass: return "bypass";
-    case Rule::kDefault: return "default";
+    case Rule::kModeDirect:
+      return "mode";
+    case Rule::kModeCache:
+      return "mode";
+    case Rule::kArgfileError:
+      return "argfile";
+    case Rule::kCoverage:
+      return "coverage";
+    case Rule::kProfiling:
+      return "profiling";
+    case Rule::kIncremental:
+      return "incremental";
+    case Rule::kProbe:
+      return "probe";
+    case Rule::kBypass:
+      return "bypass";
+    case Rule::kDefault:
+      return "default";
   }
   return "default";
 }

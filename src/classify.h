@@ -50,8 +50,8 @@ struct Decision {
 
 // Classifies the compiler's arguments (after argfile expansion, compiler excluded).
 // `compiler` is only used to build the command line that SHIM_BYPASS sees.
-Decision Classify(absl::string_view compiler,
-                  absl::Span<const absl::string_view> args, const Policy& policy);
+Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view> args,
+                  const Policy& policy);
 
 // Parses a SHIM_MODE value; returns false for a value that names no mode.
 bool ParseMode(absl::string_view text, Mode* mode);

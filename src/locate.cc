@@ -9,8 +9,7 @@ std::optional<std::string> FindProgram(absl::string_view name, const LocateEnv& 
                                        std::vector<std::string>* skipped_self) {
   auto usable = [&](const std::string& candidate) {
     if (!env.is_executable(candidate)) return false;
-    if (skipped_self != nullptr && !env.self.empty() &&
-        env.same_file(candidate, env.self)) {
+    if (skipped_self != nullptr && !env.self.empty() && env.same_file(candidate, env.self)) {
       skipped_self->push_back(candidate);
       return false;
     }
@@ -47,8 +46,7 @@ Located FindSccache(const LocateEnv& env) {
   } else {
     out.problem = absl::StrCat(
         name, " not found on PATH",
-        out.skipped_self.empty() ? "" : " (only rustc-shim itself by that name)",
-        origin);
+        out.skipped_self.empty() ? "" : " (only rustc-shim itself by that name)", origin);
   }
   return out;
 }

@@ -6,10 +6,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "platform.h"
+#include "spdlog/details/null_mutex.h"
 #include "spdlog/logger.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/base_sink.h"
-#include "spdlog/details/null_mutex.h"
 
 namespace rustc_shim {
 namespace {
@@ -59,9 +59,9 @@ absl::StatusOr<std::optional<LogSpec>> ParseLogSpec(absl::string_view text) {
   } else if (level == "trace") {
     spec.level = spdlog::level::trace;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "SHIM_LOG=", text,
-        " is not LEVEL or LEVEL:FILE (LEVEL: off, error, warn, info, debug, trace)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("SHIM_LOG=", text,
+                     " is not LEVEL or LEVEL:FILE (LEVEL: off, error, warn, info, debug, trace)"));
   }
   if (text.find(':') != absl::string_view::npos && file.empty()) {
     return absl::InvalidArgumentError(
@@ -89,8 +89,8 @@ std::shared_ptr<spdlog::logger> MakeLogger(const LogSpec& spec) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e rustc-shim[%P] %l: %v");
   logger->set_level(spec.level);
   if (!open_error.empty()) {
-    logger->warn("cannot open SHIM_LOG file {}: {}; logging to stderr instead",
-                 spec.file, open_error);
+    logger->warn("cannot open SHIM_LOG file {}: {}; logging to stderr instead", spec.file,
+                 open_error);
   }
   return logger;
 }

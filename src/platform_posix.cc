@@ -53,9 +53,7 @@ std::optional<absl::string_view> GetEnv(const char* name) {
   return absl::string_view(value);
 }
 
-void SetEnv(const char* name, const std::string& value) {
-  ::setenv(name, value.c_str(), 1);
-}
+void SetEnv(const char* name, const std::string& value) { ::setenv(name, value.c_str(), 1); }
 
 void UnsetEnv(const char* name) { ::unsetenv(name); }
 
@@ -116,9 +114,7 @@ std::string JoinPath(absl::string_view dir, absl::string_view name) {
   return absl::StrCat(dir, "/", name);
 }
 
-bool HasDirectory(absl::string_view name) {
-  return name.find('/') != absl::string_view::npos;
-}
+bool HasDirectory(absl::string_view name) { return name.find('/') != absl::string_view::npos; }
 
 void WriteStderr(absl::string_view bytes) { WriteFd(STDERR_FILENO, bytes); }
 

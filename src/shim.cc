@@ -68,21 +68,19 @@ Settings ReadSettings() {
   Settings settings;
   if (std::optional<absl::string_view> mode = GetEnv("SHIM_MODE")) {
     if (!ParseMode(*mode, &settings.mode)) {
-      settings.mode_problem = absl::StrCat(
-          "SHIM_MODE=", *mode, " is not auto, direct or cache; using auto");
+      settings.mode_problem =
+          absl::StrCat("SHIM_MODE=", *mode, " is not auto, direct or cache; using auto");
     }
   }
-  if (std::optional<absl::string_view> bypass = GetEnv("SHIM_BYPASS");
-      bypass && !bypass->empty()) {
+  if (std::optional<absl::string_view> bypass = GetEnv("SHIM_BYPASS"); bypass && !bypass->empty()) {
     re2::RE2::Options options;
     options.set_log_errors(false);
     auto pattern = std::make_unique<re2::RE2>(std::string(*bypass), options);
     if (pattern->ok()) {
       settings.bypass = std::move(pattern);
     } else {
-      settings.bypass_problem = absl::StrCat("SHIM_BYPASS=", *bypass,
-                                             " is not a valid RE2 pattern (",
-                                             pattern->error(), "); ignored");
+      settings.bypass_problem = absl::StrCat(
+          "SHIM_BYPASS=", *bypass, " is not a valid RE2 pattern (", pattern->error(), "); ignored");
     }
   }
   if (std::optional<absl::string_view> sccache = GetEnv("SHIM_SCCACHE");
@@ -128,21 +126,25 @@ struct Plan {
   std::string fallback_reason;
 };
 
-std::string Reason(const Decision& d, const Expanded& expanded,
-                   absl::Span<char* const> raw_args) {
+std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char* const> raw_args) {
   switch (d.rule) {
-    case Rule::kModeDirect: return "SHIM_MODE=direct";
-    case Rule::kModeCache: return "SHIM_MODE=cache";
-    case Rule::kArgfileError: return expanded.error;
-    case Rule::kBypass: return absl::StrCat("SHIM_BYPASS '", d.option, "' matched");
-    case Rule::kDefault: return "no coverage, profiling, incremental or probe flag";
-    default: break;
+    case Rule::kModeDirect:
+      return "SHIM_MODE=direct";
+    case Rule::kModeCache:
+      return "SHIM_MODE=cache";
+    case Rule::kArgfileError:
+      return expanded.error;
+    case Rule::kBypass:
+      return absl::StrCat("SHIM_BYPASS '", d.option, "' matched");
+    case Rule::kDefault:
+      return "no coverage, profiling, incremental or probe flag";
+    default:
+      break;
   }
   const Origin& origin = expanded.origins[d.index];
   std::string where = absl::StrCat(d.option, " at argument ", origin.arg + 1);
   if (origin.line > 0) {
-    absl::StrAppend(&where, " (item ", origin.line, " of ",
-                    raw_args[origin.arg], ")");
+    absl::StrAppend(&where, " (item ", origin.line, " of ", raw_args[origin.arg], ")");
   }
   return where;
 }
@@ -157,8 +159,7 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     expanded = ExpandArgfiles(views, ReadFile);
   }
   if (expanded.failed_arg) {
-    plan.decision = {Route::kDirect, Rule::kArgfileError, -1,
-                     raw_args[*expanded.failed_arg]};
+    plan.decision = {Route::kDirect, Rule::kArgfileError, -1, raw_args[*expanded.failed_arg]};
   } else {
     Policy policy{settings.mode, settings.bypass.get()};
     plan.decision = Classify(compiler_and_args[0], expanded.args, policy);
@@ -188,8 +189,7 @@ Route EffectiveRoute(const Plan& plan) {
 std::string Summary(const Plan& plan) {
   if (plan.fell_back) {
     return absl::StrCat("direct: ", plan.fallback_reason,
-                        "; running the compiler directly (wanted cache: ",
-                        plan.reason, ")");
+                        "; running the compiler directly (wanted cache: ", plan.reason, ")");
   }
   return absl::StrCat(RouteName(plan.decision.route), ": ", plan.reason);
 }
@@ -197,9 +197,9 @@ std::string Summary(const Plan& plan) {
 int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
             const char* argv0) {
   Plan plan = MakePlan(compiler_and_args, settings, argv0, true);
-  std::string out = absl::StrCat("route: ", RouteName(EffectiveRoute(plan)), "\n",
-                                 "rule: ", RuleName(plan.decision.rule), "\n",
-                                 "reason: ", plan.reason, "\n");
+  std::string out =
+      absl::StrCat("route: ", RouteName(EffectiveRoute(plan)), "\n",
+                   "rule: ", RuleName(plan.decision.rule), "\n", "reason: ", plan.reason, "\n");
   if (plan.sccache->path) {
     absl::StrAppend(&out, "sccache: ", *plan.sccache->path, "\n");
   } else {
@@ -207,8 +207,7 @@ int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
                     "): every invocation runs the compiler directly\n");
   }
   if (plan.fell_back) {
-    absl::StrAppend(&out, "fallback: ", plan.fallback_reason,
-                    "; the compiler runs directly\n");
+    absl::StrAppend(&out, "fallback: ", plan.fallback_reason, "; the compiler runs directly\n");
   }
   for (const std::string& skipped : plan.sccache->skipped_self) {
     absl::StrAppend(&out, "skipped: ", skipped, " (rustc-shim itself)\n");
@@ -229,8 +228,7 @@ int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
 int RunDirect(char* const* compiler_and_args, spdlog::logger* log) {
   const char* compiler = compiler_and_args[0];
   int error = Exec(compiler, compiler_and_args);
-  std::string message = absl::StrCat("rustc-shim: cannot run '", compiler,
-                                     "': ", ErrorText(error));
+  std::string message = absl::StrCat("rustc-shim: cannot run '", compiler, "': ", ErrorText(error));
   if (log) log->error("{}", message);
   WriteStderr(absl::StrCat(message, "\n"));
   return IsNotFound(error) ? 127 : 126;
@@ -258,8 +256,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   // argv[argc] is the terminating null, kept in the span for exec.
-  absl::Span<char* const> compiler_and_args(argv + (explain ? 2 : 1),
-                                            argc - (explain ? 2 : 1));
+  absl::Span<char* const> compiler_and_args(argv + (explain ? 2 : 1), argc - (explain ? 2 : 1));
   Settings settings = ReadSettings();
   if (explain) return Explain(compiler_and_args, settings, argv[0]);
 
@@ -296,13 +293,12 @@ int Main(int argc, char** argv) {
     std::vector<char*> sccache_argv;
     sccache_argv.reserve(compiler_and_args.size() + 2);
     sccache_argv.push_back(plan.sccache->path->data());
-    sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(),
-                        compiler_and_args.end());
+    sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(), compiler_and_args.end());
     sccache_argv.push_back(nullptr);
     int error = Exec(sccache_argv[0], sccache_argv.data());
     if (log) {
-      log->warn("cannot run sccache '{}': {}; running the compiler directly",
-                *plan.sccache->path, ErrorText(error));
+      log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
+                ErrorText(error));
     }
     for (const auto& [name, value] : removed) SetEnv(name, value);
   }

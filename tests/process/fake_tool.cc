@@ -55,9 +55,7 @@ const char* Base(const char* path) {
 int main(int argc, char** argv) {
   const bool is_sccache = strncmp(Base(argv[0]), "sccache", 7) == 0;
   const char* prefix = is_sccache ? "FAKE_SCCACHE_" : "FAKE_";
-  auto option = [&](const char* name) {
-    return getenv((std::string(prefix) + name).c_str());
-  };
+  auto option = [&](const char* name) { return getenv((std::string(prefix) + name).c_str()); };
 
   if (const char* record = getenv("FAKE_RECORD")) {
     std::string r = std::string("tool ") + (is_sccache ? "sccache" : "compiler") + "\n";

@@ -70,10 +70,8 @@ RunResult Sandbox::Run(const std::vector<std::string>& args, const std::string& 
   return RunProgram(ShimPath(), args, input, keep_fds);
 }
 
-RunResult Sandbox::RunProgram(const std::string& program,
-                              const std::vector<std::string>& args,
-                              const std::string& input,
-                              const std::vector<int>& keep_fds) const {
+RunResult Sandbox::RunProgram(const std::string& program, const std::vector<std::string>& args,
+                              const std::string& input, const std::vector<int>& keep_fds) const {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
     throw std::runtime_error("pipe failed");

@@ -49,8 +49,7 @@ class Sandbox {
 
   // Runs an arbitrary program the same way.
   RunResult RunProgram(const std::string& program, const std::vector<std::string>& args,
-                       const std::string& input = "",
-                       const std::vector<int>& keep_fds = {}) const;
+                       const std::string& input = "", const std::vector<int>& keep_fds = {}) const;
 
   std::vector<Record> Records() const;
   void Write(const std::string& name, const std::string& contents) const;

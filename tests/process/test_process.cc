@@ -9,9 +9,8 @@
 #include <atomic>
 #include <regex>
 #include <sstream>
-#include <thread>
-
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "doctest/doctest.h"
@@ -24,8 +23,9 @@ using V = std::vector<std::string>;
 
 // Arguments a hostile build could pass: spaces, quotes, newlines, empty
 // strings, bytes that are not UTF-8, and something that looks like an option.
-const V kHostile = {"--crate-name", "a b", "", "q\"u'o`te$", "line\nbreak",
-                    std::string("\xff\xfe bytes", 8), "--cfg=feature=\"x\"", "-"};
+const V kHostile = {
+    "--crate-name",        "a b", "", "q\"u'o`te$", "line\nbreak", std::string("\xff\xfe bytes", 8),
+    "--cfg=feature=\"x\"", "-"};
 
 TEST_CASE("direct route: the compiler replaces the shim with argv untouched") {
   Sandbox box;
@@ -150,8 +150,8 @@ TEST_CASE("inherited descriptors (cargo's jobserver) stay open") {
     Sandbox box;
     box.env["FAKE_CHECK_FDS"] =
         std::to_string(jobserver[0]) + "," + std::to_string(jobserver[1]) + ",250";
-    box.env["CARGO_MAKEFLAGS"] = "-j --jobserver-fds=" + std::to_string(jobserver[0]) +
-                                 "," + std::to_string(jobserver[1]);
+    box.env["CARGO_MAKEFLAGS"] =
+        "-j --jobserver-fds=" + std::to_string(jobserver[0]) + "," + std::to_string(jobserver[1]);
     V args = {box.compiler(), coverage ? "-Cinstrument-coverage" : "x.rs"};
     RunResult r = box.Run(args, "", {jobserver[0], jobserver[1]});
     CHECK(r.exit_code == 0);
@@ -203,8 +203,8 @@ TEST_CASE("--version, --help") {
 
 TEST_CASE("--explain prints the decision and runs nothing") {
   Sandbox box;
-  RunResult r = box.Run({"--explain", box.compiler(), "--crate-name", "a",
-                         "-C", "instrument-coverage", "x.rs"});
+  RunResult r = box.Run(
+      {"--explain", box.compiler(), "--crate-name", "a", "-C", "instrument-coverage", "x.rs"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("route: direct\nrule: coverage\n"
                    "reason: -C instrument-coverage at argument 3\n") == 0);
@@ -270,8 +270,7 @@ TEST_CASE("rustc-shim on PATH as sccache is skipped: no loop") {
   box.env["PATH"] = box.bin() + ":" + later;
   RunResult found = box.Run({"--explain", box.compiler(), "x.rs"});
   CHECK(found.out.find("sccache: " + later + "/sccache\n") != std::string::npos);
-  CHECK(found.out.find("skipped: " + box.sccache() + " (rustc-shim itself)") !=
-        std::string::npos);
+  CHECK(found.out.find("skipped: " + box.sccache() + " (rustc-shim itself)") != std::string::npos);
 }
 
 TEST_CASE("SHIM_MODE: cache forwards instrumented builds, direct never forwards") {
@@ -348,8 +347,7 @@ TEST_CASE("SHIM_LOG to a file: one line per invocation, nothing on stdout") {
   CHECK(a.err.empty());
   std::string text = box.Read("shim.log");
   CHECK(text.find("rustc-shim[" + std::to_string(a.pid) +
-                  "] info: direct: -C instrument-coverage at argument 3\n") !=
-        std::string::npos);
+                  "] info: direct: -C instrument-coverage at argument 3\n") != std::string::npos);
   CHECK(text.find("rustc-shim[" + std::to_string(b.pid) + "] info: cache: no coverage") !=
         std::string::npos);
   CHECK(std::count(text.begin(), text.end(), '\n') == 2);
@@ -393,14 +391,14 @@ TEST_CASE("parallel invocations logging to one file never interleave inside a li
   int info = 0, argv = 0, sccache = 0, other = 0;
   // Every line starts with a record's head (std::regex recurses per character,
   // so only the head is matched, not the 40 KB tail).
-  const std::regex kHead(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} rustc-shim\[\d+\] (info|debug): )");
+  const std::regex kHead(
+      R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} rustc-shim\[\d+\] (info|debug): )");
   while (std::getline(lines, line)) {
     if (!std::regex_search(line.substr(0, 64), kHead)) {
       ++other;
     } else if (line.find("info: cache: no coverage") != std::string::npos) {
       ++info;
-    } else if (line.find("debug: argv: ") != std::string::npos &&
-               line.size() > long_arg.size() &&
+    } else if (line.find("debug: argv: ") != std::string::npos && line.size() > long_arg.size() &&
                line.compare(line.size() - long_arg.size() - 7, 7, " --cfg ") == 0) {
       ++argv;
     } else if (line.find("debug: sccache: ") != std::string::npos) {
@@ -429,8 +427,9 @@ TEST_CASE("SHIM_LOG that cannot be used never breaks the build") {
   RunResult b = bogus.Run({bogus.compiler(), "x.rs"});
   CHECK(b.exit_code == 0);
   CHECK(b.out.empty());
-  CHECK(b.err == "rustc-shim: SHIM_LOG=loud is not LEVEL or LEVEL:FILE "
-                 "(LEVEL: off, error, warn, info, debug, trace)\n");
+  CHECK(b.err ==
+        "rustc-shim: SHIM_LOG=loud is not LEVEL or LEVEL:FILE "
+        "(LEVEL: off, error, warn, info, debug, trace)\n");
   CHECK(bogus.Records().size() == 2);
 }
 

@@ -1,10 +1,9 @@
-#include "argfile.h"
-
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "argfile.h"
 #include "doctest/doctest.h"
 
 namespace rustc_shim {
@@ -46,8 +45,8 @@ TEST_CASE("@path: one argument per line, no trimming, blank lines kept") {
   FakeFiles fs;
   fs.files["args"] = "--crate-name\nfoo\n\n  spaced  \n-Cinstrument-coverage\n";
   Expanded e = Expand(fs, {"-g", "@args", "x.rs"});
-  CHECK(Strings(e) == V{"-g", "--crate-name", "foo", "", "  spaced  ",
-                        "-Cinstrument-coverage", "x.rs"});
+  CHECK(Strings(e) ==
+        V{"-g", "--crate-name", "foo", "", "  spaced  ", "-Cinstrument-coverage", "x.rs"});
   REQUIRE(e.origins.size() == 7);
   CHECK(e.origins[0].arg == 0);
   CHECK(e.origins[0].line == 0);

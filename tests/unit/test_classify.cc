@@ -1,9 +1,8 @@
-#include "classify.h"
-
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "classify.h"
 #include "doctest/doctest.h"
 #include "re2/re2.h"
 
@@ -39,7 +38,8 @@ const Case kCases[] = {
     {"", K, Rule::kDefault, -1},
     {"<>", K, Rule::kDefault, -1},
     // -C instrument-coverage, every spelling.
-    {"--crate-name foo -C instrument-coverage src/lib.rs", D, Rule::kCoverage, 2, "-C instrument-coverage"},
+    {"--crate-name foo -C instrument-coverage src/lib.rs", D, Rule::kCoverage, 2,
+     "-C instrument-coverage"},
     {"-Cinstrument-coverage x.rs", D, Rule::kCoverage, 0, "-Cinstrument-coverage"},
     {"-Cinstrument_coverage x.rs", D, Rule::kCoverage, 0, "-Cinstrument_coverage"},
     {"-C instrument_coverage=yes", D, Rule::kCoverage, 0, "-C instrument_coverage=yes"},
@@ -98,7 +98,8 @@ const Case kCases[] = {
     {"-Zprofile -Zprofile=off", K, Rule::kDefault, -1},
     {"-Cprofile -Zprofile-generate", K, Rule::kDefault, -1},
     // Incremental.
-    {"--crate-name a -C incremental=/t/incremental", D, Rule::kIncremental, 2, "-C incremental=/t/incremental"},
+    {"--crate-name a -C incremental=/t/incremental", D, Rule::kIncremental, 2,
+     "-C incremental=/t/incremental"},
     {"-Cincremental=/t", D, Rule::kIncremental, 0},
     {"--codegen incremental=/t", D, Rule::kIncremental, 0},
     {"-Zincremental=/t", K, Rule::kDefault, -1},
@@ -111,7 +112,8 @@ const Case kCases[] = {
     {"--verbose x.rs", K, Rule::kDefault, -1},
     {"--print=sysroot", D, Rule::kProbe, 0, "--print=sysroot"},
     {"--print sysroot", D, Rule::kProbe, 0, "--print sysroot"},
-    {"- --crate-name ___ --print=file-names --crate-type bin --crate-type rlib", D, Rule::kProbe, 0, "-"},
+    {"- --crate-name ___ --print=file-names --crate-type bin --crate-type rlib", D, Rule::kProbe, 0,
+     "-"},
     {"--crate-name ___ -", D, Rule::kProbe, 2},
     {"-o - x.rs", K, Rule::kDefault, -1},
     {"x.rs -- -", D, Rule::kProbe, 2},
@@ -120,11 +122,14 @@ const Case kCases[] = {
     {"--explain E0308", D, Rule::kProbe, 0},
     {"-C help", K, Rule::kDefault, -1},
     // Precedence: coverage before profiling before incremental before probes.
-    {"--print=cfg -Cincremental=/t -Cprofile-generate -Cinstrument-coverage", D, Rule::kCoverage, 3},
+    {"--print=cfg -Cincremental=/t -Cprofile-generate -Cinstrument-coverage", D, Rule::kCoverage,
+     3},
     {"--print=cfg -Cincremental=/t -Cprofile-generate", D, Rule::kProfiling, 2},
     {"--print=cfg -Cincremental=/t", D, Rule::kIncremental, 1},
     // cargo-llvm-cov's shape: flags appended at the end.
-    {"--crate-name fixture --edition=2021 src/lib.rs --error-format=json --crate-type lib -C embed-bitcode=no -C debuginfo=2 --out-dir /t/deps -L dependency=/t/deps --extern regex=/t/deps/libregex.rlib -C instrument-coverage --cfg=coverage --cfg=coverage_nightly",
+    {"--crate-name fixture --edition=2021 src/lib.rs --error-format=json --crate-type lib -C "
+     "embed-bitcode=no -C debuginfo=2 --out-dir /t/deps -L dependency=/t/deps --extern "
+     "regex=/t/deps/libregex.rlib -C instrument-coverage --cfg=coverage --cfg=coverage_nightly",
      D, Rule::kCoverage, 17},
 };
 

@@ -1,10 +1,9 @@
-#include "locate.h"
-
 #include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "doctest/doctest.h"
+#include "locate.h"
 
 namespace rustc_shim {
 namespace {
@@ -115,15 +114,16 @@ TEST_CASE("extensions are tried in order for each entry (PATHEXT)") {
   LocateEnv env = sys.Env("/a:/b");
   env.extensions = {".COM", ".EXE"};
   CHECK(FindSccache(env).path == std::optional<std::string>("/b/sccache.EXE"));
-  CHECK(sys.probed == std::vector<std::string>{"/a/sccache.COM", "/a/sccache.EXE",
-                                               "/b/sccache.COM", "/b/sccache.EXE"});
+  CHECK(sys.probed == std::vector<std::string>{"/a/sccache.COM", "/a/sccache.EXE", "/b/sccache.COM",
+                                               "/b/sccache.EXE"});
 }
 
 TEST_CASE("FindProgram resolves the compiler as exec would, without skipping") {
   FakeSystem sys;
   sys.executables = {"/home/u/.cargo/bin/rustc"};
   LocateEnv env = sys.Env("/home/u/.cargo/bin");
-  CHECK(FindProgram("rustc", env, nullptr) == std::optional<std::string>("/home/u/.cargo/bin/rustc"));
+  CHECK(FindProgram("rustc", env, nullptr) ==
+        std::optional<std::string>("/home/u/.cargo/bin/rustc"));
   CHECK(FindProgram("/home/u/.cargo/bin/rustc", env, nullptr).has_value());
   CHECK_FALSE(FindProgram("rustc-nightly", env, nullptr).has_value());
 }

@@ -1,6 +1,5 @@
-#include "log.h"
-
 #include "doctest/doctest.h"
+#include "log.h"
 
 namespace rustc_shim {
 namespace {
@@ -49,8 +48,8 @@ TEST_CASE("SHIM_LOG: empty and off mean no log") {
 }
 
 TEST_CASE("SHIM_LOG: values that cannot be parsed are errors, with the value named") {
-  for (const char* text : {"1", "yes", "verbose", "/tmp/shim.log", "debug:", ":debug",
-                           "inf:/tmp/x", " info"}) {
+  for (const char* text :
+       {"1", "yes", "verbose", "/tmp/shim.log", "debug:", ":debug", "inf:/tmp/x", " info"}) {
     CAPTURE(text);
     auto spec = ParseLogSpec(text);
     REQUIRE_FALSE(spec.ok());
