@@ -1,5 +1,8 @@
 #include "argfile.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -14,6 +17,7 @@ namespace {
 class ShellArgfilesWatch {
  public:
   void See(absl::string_view arg) {
+    if (!next_is_z_ && (arg.size() < 2 || arg[0] != '-' || arg[1] != 'Z')) return;
     if (next_is_z_) {
       next_is_z_ = false;
       Inspect(arg);
@@ -36,10 +40,19 @@ class ShellArgfilesWatch {
 };
 
 bool IsValidUtf8(absl::string_view s) {
-  size_t i = 0;
   const size_t n = s.size();
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t i = 0;
   while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+    // Argfiles are nearly all ASCII: skip it eight bytes at a time.
+    while (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      if (word & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
       continue;
@@ -57,7 +70,7 @@ bool IsValidUtf8(absl::string_view s) {
     }
     if (i + len > n) return false;
     for (int k = 1; k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      unsigned char cc = p[i + k];
       if ((cc & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3F);
     }
@@ -126,27 +139,39 @@ std::optional<std::vector<std::string>> ShellSplit(absl::string_view text) {
   return words;
 }
 
+Origin OriginOf(const Expanded& expanded, int index) {
+  // Arguments not from a file map one to one, shifted by what files added.
+  int shift = 0;
+  for (const Segment& segment : expanded.segments) {
+    if (index < segment.first) break;
+    if (index < segment.first + segment.count) return {segment.arg, index - segment.first + 1};
+    shift += segment.count - 1;
+  }
+  return {index - shift, 0};
+}
+
 Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFileFn& read_file) {
   Expanded out;
   out.args.reserve(args.size());
-  out.origins.reserve(args.size());
   ShellArgfilesWatch watch;
-  auto push = [&](absl::string_view arg, int from, int line) {
+  auto push = [&](absl::string_view arg) {
     watch.See(arg);
     out.args.push_back(arg);
-    out.origins.push_back({from, line});
   };
   auto fail = [&](int from, std::string message) {
     if (!out.failed_arg) {
       out.failed_arg = from;
       out.error = std::move(message);
     }
+    // The argument stays out of the list, as rustc would never see it; the
+    // segment keeps the origins of later arguments right.
+    out.segments.push_back({static_cast<int>(out.args.size()), 0, from});
   };
 
   for (int i = 0; i < static_cast<int>(args.size()); ++i) {
     absl::string_view arg = args[i];
     if (arg.empty() || arg[0] != '@') {
-      push(arg, i, 0);
+      push(arg);
       continue;
     }
     absl::string_view path = arg.substr(1);
@@ -167,30 +192,31 @@ Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFile
       continue;
     }
     const std::string& text = out.storage.emplace_back(*std::move(contents));
-    int line = 0;
+    const int first = static_cast<int>(out.args.size());
     if (shell) {
       std::optional<std::vector<std::string>> words = ShellSplit(text);
       if (!words) {
         fail(i, absl::StrCat("argument file ", path_string, " has unbalanced shell quoting"));
         continue;
       }
-      for (std::string& word : *words) {
-        push(out.storage.emplace_back(std::move(word)), i, ++line);
+      for (std::string& word : *words) push(out.storage.emplace_back(std::move(word)));
+    } else {
+      // Lines as Rust's str::lines() gives them: split at \n, drop one \r
+      // before it, and no empty line after a final newline.
+      const char* p = text.data();
+      const char* const end = p + text.size();
+      out.args.reserve(out.args.size() + static_cast<size_t>(std::count(p, end, '\n')) + 1 +
+                       (args.size() - static_cast<size_t>(i)));
+      while (p < end) {
+        const char* nl =
+            static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        const char* stop = nl != nullptr ? nl : end;
+        if (nl != nullptr && stop > p && stop[-1] == '\r') --stop;
+        push(absl::string_view(p, static_cast<size_t>(stop - p)));
+        p = nl != nullptr ? nl + 1 : end;
       }
-      continue;
     }
-    // Lines as Rust's str::lines() gives them: split at \n, drop one \r before
-    // it, and no empty line after a final newline.
-    absl::string_view rest = text;
-    while (!rest.empty()) {
-      size_t nl = rest.find('\n');
-      absl::string_view piece = rest.substr(0, nl);
-      rest = nl == absl::string_view::npos ? absl::string_view() : rest.substr(nl + 1);
-      if (nl != absl::string_view::npos && absl::EndsWith(piece, "\r")) {
-        piece.remove_suffix(1);
-      }
-      push(piece, i, ++line);
-    }
+    out.segments.push_back({first, static_cast<int>(out.args.size()) - first, i});
   }
   return out;
 }

@@ -23,11 +23,19 @@ struct Origin {
   int line = 0;  // 1-based argument number inside that argfile; 0 if not from one
 };
 
+// The arguments one argfile expanded to: args[first, first + count) came from
+// the argument at index `arg`.
+struct Segment {
+  int first = 0;
+  int count = 0;
+  int arg = 0;
+};
+
 // The arguments rustc will see. `args` point into the caller's strings or into
 // `storage`, so an Expanded must outlive every view taken from it.
 struct Expanded {
   std::vector<absl::string_view> args;
-  std::vector<Origin> origins;
+  std::vector<Segment> segments;  // one per expanded argfile, in order
   // Set when an argfile could not be read or split: rustc will report it.
   std::optional<int> failed_arg;
   std::string error;
@@ -39,6 +47,9 @@ struct Expanded {
 // and `@shell:path` into shell-style words once `-Zshell-argfiles` came earlier.
 // Files must be UTF-8, as rustc requires.
 Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFileFn& read_file);
+
+// Where args[index] of an expansion came from.
+Origin OriginOf(const Expanded& expanded, int index);
 
 // Splits text into words like a POSIX shell without expansions (quotes,
 // backslashes, # comments); nullopt on an unclosed quote or a trailing backslash.

@@ -1,5 +1,6 @@
 #include "classify.h"
 
+#include <cstring>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -52,6 +53,14 @@ bool LongTakesValue(absl::string_view name) {
   return false;
 }
 
+// The position of the first '=' or npos. Debian's Abseil does not inline
+// string_view::find, and this runs once per argument.
+size_t FindEquals(absl::string_view s) {
+  const void* at = std::memchr(s.data(), '=', s.size());
+  return at == nullptr ? absl::string_view::npos
+                       : static_cast<size_t>(static_cast<const char*>(at) - s.data());
+}
+
 // rustc treats `_` and `-` alike in -C and -Z keys.
 bool KeyIs(absl::string_view key, absl::string_view want) {
   if (key.size() != want.size()) return false;
@@ -90,7 +99,7 @@ struct Scan {
   void Codegen(bool unstable, absl::string_view kv, const Hit& at) {
     absl::string_view key = kv;
     std::optional<absl::string_view> value;
-    if (size_t eq = kv.find('='); eq != absl::string_view::npos) {
+    if (size_t eq = FindEquals(kv); eq != absl::string_view::npos) {
       key = kv.substr(0, eq);
       value = kv.substr(eq + 1);
     }
@@ -138,7 +147,7 @@ Scan ScanArgs(absl::Span<const absl::string_view> args) {
       absl::string_view name = arg.substr(2);
       std::optional<absl::string_view> value;
       bool separate = false;
-      if (size_t eq = name.find('='); eq != absl::string_view::npos) {
+      if (size_t eq = FindEquals(name); eq != absl::string_view::npos) {
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
       } else if (LongTakesValue(name) && i + 1 < n) {
@@ -160,7 +169,7 @@ Scan ScanArgs(absl::Span<const absl::string_view> args) {
       // A cluster of short options: flags until one that takes a value.
       for (size_t k = 1; k < arg.size(); ++k) {
         char letter = arg[k];
-        if (kShortWithValue.find(letter) != absl::string_view::npos) {
+        if (std::memchr(kShortWithValue.data(), letter, kShortWithValue.size()) != nullptr) {
           absl::string_view value = arg.substr(k + 1);
           bool separate = value.empty();
           const int at = i;

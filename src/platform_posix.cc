@@ -65,11 +65,13 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
     ::close(fd);
     return absl::FailedPreconditionError("is a directory");
   }
+  // Read straight into the string: sized from fstat, grown if the file grew.
   std::string data;
-  if (st.st_size > 0) data.reserve(static_cast<size_t>(st.st_size));
-  char buffer[65536];
+  size_t size = 0;
+  data.resize(st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 4096);
   for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (size == data.size()) data.resize(data.size() * 2);
+    ssize_t n = ::read(fd, data.data() + size, data.size() - size);
     if (n < 0) {
       if (errno == EINTR) continue;
       int saved = errno;
@@ -77,8 +79,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
       return absl::ErrnoToStatus(saved, "read");
     }
     if (n == 0) break;
-    data.append(buffer, static_cast<size_t>(n));
+    size += static_cast<size_t>(n);
   }
+  data.resize(size);
   ::close(fd);
   return data;
 }

@@ -141,7 +141,7 @@ std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char*
     default:
       break;
   }
-  const Origin& origin = expanded.origins[d.index];
+  const Origin origin = OriginOf(expanded, d.index);
   std::string where = absl::StrCat(d.option, " at argument ", origin.arg + 1);
   if (origin.line > 0) {
     absl::StrAppend(&where, " (item ", origin.line, " of ", raw_args[origin.arg], ")");

@@ -47,12 +47,14 @@ TEST_CASE("@path: one argument per line, no trimming, blank lines kept") {
   Expanded e = Expand(fs, {"-g", "@args", "x.rs"});
   CHECK(Strings(e) ==
         V{"-g", "--crate-name", "foo", "", "  spaced  ", "-Cinstrument-coverage", "x.rs"});
-  REQUIRE(e.origins.size() == 7);
-  CHECK(e.origins[0].arg == 0);
-  CHECK(e.origins[0].line == 0);
-  CHECK(e.origins[5].arg == 1);
-  CHECK(e.origins[5].line == 5);
-  CHECK(e.origins[6].arg == 2);
+  CHECK(OriginOf(e, 0).arg == 0);
+  CHECK(OriginOf(e, 0).line == 0);
+  CHECK(OriginOf(e, 1).arg == 1);
+  CHECK(OriginOf(e, 1).line == 1);
+  CHECK(OriginOf(e, 5).arg == 1);
+  CHECK(OriginOf(e, 5).line == 5);
+  CHECK(OriginOf(e, 6).arg == 2);
+  CHECK(OriginOf(e, 6).line == 0);
 }
 
 TEST_CASE("@path: CRLF ends lines, a lone CR stays, no newline at the end") {
@@ -65,6 +67,25 @@ TEST_CASE("@path: CRLF ends lines, a lone CR stays, no newline at the end") {
   CHECK(Strings(Expand(fs, {"@empty", "x"})) == V{"x"});
   fs.files["newline"] = "\n";
   CHECK(Strings(Expand(fs, {"@newline"})) == V{""});
+}
+
+TEST_CASE("origins across several argfiles, empty ones and failed ones") {
+  FakeFiles fs;
+  fs.files["two"] = "a\nb\n";
+  fs.files["none"] = "";
+  fs.files["one"] = "c";
+  // args:     0     1        2       3      4       5          6
+  Expanded e = Expand(fs, {"x", "@two", "@none", "y", "@one", "@missing", "z"});
+  CHECK(Strings(e) == V{"x", "a", "b", "y", "c", "z"});
+  struct Want {
+    int index, arg, line;
+  };
+  for (Want w :
+       {Want{0, 0, 0}, Want{1, 1, 1}, Want{2, 1, 2}, Want{3, 3, 0}, Want{4, 4, 1}, Want{5, 6, 0}}) {
+    CAPTURE(w.index);
+    CHECK(OriginOf(e, w.index).arg == w.arg);
+    CHECK(OriginOf(e, w.index).line == w.line);
+  }
 }
 
 TEST_CASE("@path is not recursive and is read as given") {

@@ -1,0 +1,105 @@
+/* Times commands side by side. Each line of the spec file is one command:
+ *   NAME <TAB> [KEY=VALUE <TAB>]... -- <TAB> PROGRAM <TAB> ARG...
+ * Every round runs each command ITERS times (posix_spawn + wait), in turn, so
+ * that a noisy neighbour slows all of them alike; the result per command is
+ * the median over rounds of the mean time of one run, in microseconds. */
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+enum { kMaxCommands = 64, kMaxRounds = 200 };
+
+typedef struct {
+  char *name;
+  char **argv;
+  char **envp;
+  double samples[kMaxRounds];
+} Command;
+
+static char **Split(char *line, int *count) {
+  size_t cap = 16, n = 0;
+  char **parts = malloc(cap * sizeof *parts);
+  for (char *tok = strtok(line, "\t\n"); tok; tok = strtok(NULL, "\t\n")) {
+    if (n + 2 > cap) parts = realloc(parts, (cap *= 2) * sizeof *parts);
+    parts[n++] = tok;
+  }
+  parts[n] = NULL;
+  *count = (int)n;
+  return parts;
+}
+
+static int Compare(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double Now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: runner SPEC ROUNDS ITERS\n");
+    return 2;
+  }
+  int rounds = atoi(argv[2]), iters = atoi(argv[3]);
+  if (rounds < 1 || rounds > kMaxRounds || iters < 1) return 2;
+  FILE *spec = fopen(argv[1], "r");
+  if (!spec) {
+    perror(argv[1]);
+    return 2;
+  }
+  Command commands[kMaxCommands];
+  int n = 0;
+  char *line = NULL;
+  size_t len = 0;
+  while (getline(&line, &len, spec) > 0 && n < kMaxCommands) {
+    int count;
+    char **parts = Split(strdup(line), &count);
+    if (count < 3) continue;
+    Command *c = &commands[n++];
+    c->name = parts[0];
+    int sep = 1;
+    while (sep < count && strcmp(parts[sep], "--") != 0) ++sep;
+    /* The environment: ours plus the KEY=VALUE fields. */
+    size_t env_n = 0;
+    while (environ[env_n]) ++env_n;
+    c->envp = malloc((env_n + (size_t)sep + 1) * sizeof *c->envp);
+    memcpy(c->envp, environ, env_n * sizeof *c->envp);
+    for (int i = 1; i < sep; ++i) c->envp[env_n++] = parts[i];
+    c->envp[env_n] = NULL;
+    c->argv = parts + sep + 1;
+  }
+  for (int r = 0; r < rounds; ++r) {
+    for (int i = 0; i < n; ++i) {
+      Command *c = &commands[i];
+      double start = Now();
+      for (int k = 0; k < iters; ++k) {
+        pid_t pid;
+        int status;
+        if (posix_spawn(&pid, c->argv[0], NULL, NULL, c->argv, c->envp) != 0) {
+          fprintf(stderr, "runner: cannot start %s\n", c->argv[0]);
+          return 1;
+        }
+        waitpid(pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+          fprintf(stderr, "runner: %s failed (status %d)\n", c->name, status);
+          return 1;
+        }
+      }
+      c->samples[r] = (Now() - start) / iters;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    qsort(commands[i].samples, (size_t)rounds, sizeof(double), Compare);
+    printf("%s\t%.1f\n", commands[i].name, commands[i].samples[rounds / 2]);
+  }
+  return 0;
+}
