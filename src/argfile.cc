@@ -181,10 +181,9 @@ Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFile
       shell = true;
     }
     std::string path_string(path);
-    absl::StatusOr<std::string> contents = read_file(path_string);
+    ErrorOr<std::string> contents = read_file(path_string);
     if (!contents.ok()) {
-      fail(i, absl::StrCat("cannot read argument file ", path_string, ": ",
-                           contents.status().message()));
+      fail(i, absl::StrCat("cannot read argument file ", path_string, ": ", contents.error()));
       continue;
     }
     if (!IsValidUtf8(*contents)) {

@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "error_or.h"
 
 namespace rustc_shim {
 
 // Reads a whole file; the seam that lets tests expand argfiles without a disk.
-using ReadFileFn = std::function<absl::StatusOr<std::string>(const std::string& path)>;
+using ReadFileFn = std::function<ErrorOr<std::string>(const std::string& path)>;
 
 // Where an expanded argument came from.
 struct Origin {

@@ -36,8 +36,8 @@ class RecordSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> 
 
 }  // namespace
 
-absl::StatusOr<std::optional<LogSpec>> ParseLogSpec(absl::string_view text) {
-  if (text.empty()) return std::nullopt;
+ErrorOr<std::optional<LogSpec>> ParseLogSpec(absl::string_view text) {
+  if (text.empty()) return std::optional<LogSpec>();
   absl::string_view level_text = text;
   absl::string_view file;
   if (size_t colon = text.find(':'); colon != absl::string_view::npos) {
@@ -47,7 +47,7 @@ absl::StatusOr<std::optional<LogSpec>> ParseLogSpec(absl::string_view text) {
   std::string level = absl::AsciiStrToLower(level_text);
   LogSpec spec;
   if (level == "off") {
-    return std::nullopt;
+    return std::optional<LogSpec>();
   } else if (level == "error") {
     spec.level = spdlog::level::err;
   } else if (level == "warn" || level == "warning") {
@@ -59,27 +59,26 @@ absl::StatusOr<std::optional<LogSpec>> ParseLogSpec(absl::string_view text) {
   } else if (level == "trace") {
     spec.level = spdlog::level::trace;
   } else {
-    return absl::InvalidArgumentError(
+    return Error{
         absl::StrCat("SHIM_LOG=", text,
-                     " is not LEVEL or LEVEL:FILE (LEVEL: off, error, warn, info, debug, trace)"));
+                     " is not LEVEL or LEVEL:FILE (LEVEL: off, error, warn, info, debug, trace)")};
   }
   if (text.find(':') != absl::string_view::npos && file.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("SHIM_LOG=", text, " names no file after the colon"));
+    return Error{absl::StrCat("SHIM_LOG=", text, " names no file after the colon")};
   }
   spec.file = std::string(file);
-  return spec;
+  return std::optional<LogSpec>(std::move(spec));
 }
 
 std::shared_ptr<spdlog::logger> MakeLogger(const LogSpec& spec) {
   std::unique_ptr<LogOutput> output;
   std::string open_error;
   if (!spec.file.empty()) {
-    absl::StatusOr<std::unique_ptr<LogOutput>> file = OpenLogFile(spec.file);
+    ErrorOr<std::unique_ptr<LogOutput>> file = OpenLogFile(spec.file);
     if (file.ok()) {
       output = *std::move(file);
     } else {
-      open_error = std::string(file.status().message());
+      open_error = file.error();
     }
   }
   if (output == nullptr) output = StderrLogOutput();

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "error_or.h"
 #include "spdlog/common.h"
 
 namespace spdlog {
@@ -24,7 +24,7 @@ struct LogSpec {
 
 // Parses SHIM_LOG: `LEVEL` or `LEVEL:FILE`, LEVEL one of error, warn, info,
 // debug, trace (any case). Empty or `off` means no logging (nullopt).
-absl::StatusOr<std::optional<LogSpec>> ParseLogSpec(absl::string_view text);
+ErrorOr<std::optional<LogSpec>> ParseLogSpec(absl::string_view text);
 
 // Builds the logger for a spec. A file that cannot be opened falls back to
 // standard error, with one record saying so; never fails.

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "error_or.h"
 
 namespace rustc_shim {
 
@@ -26,7 +26,7 @@ void SetEnv(const char* name, const std::string& value);
 void UnsetEnv(const char* name);
 
 // Reads a whole file into memory.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
+ErrorOr<std::string> ReadFile(const std::string& path);
 
 // True when `path` is a regular file this process may execute.
 bool IsExecutableFile(const std::string& path);
@@ -60,7 +60,7 @@ class LogOutput {
 };
 
 // Opens `path` for appending, creating it if needed.
-absl::StatusOr<std::unique_ptr<LogOutput>> OpenLogFile(const std::string& path);
+ErrorOr<std::unique_ptr<LogOutput>> OpenLogFile(const std::string& path);
 
 // The process's standard error as a log output.
 std::unique_ptr<LogOutput> StderrLogOutput();

@@ -10,7 +10,6 @@
 #include <mach-o/dyld.h>
 #endif
 
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "platform.h"
 
@@ -43,6 +42,8 @@ class FdLogOutput : public LogOutput {
   bool owned_;
 };
 
+Error ErrnoError(int error) { return Error{::strerror(error)}; }
+
 }  // namespace
 
 const char kPathListSeparator = ':';
@@ -57,13 +58,13 @@ void SetEnv(const char* name, const std::string& value) { ::setenv(name, value.c
 
 void UnsetEnv(const char* name) { ::unsetenv(name); }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
+ErrorOr<std::string> ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "open");
+  if (fd < 0) return ErrnoError(errno);
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return absl::FailedPreconditionError("is a directory");
+    return ErrnoError(EISDIR);
   }
   // Read straight into the string: sized from fstat, grown if the file grew.
   std::string data;
@@ -76,7 +77,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
       if (errno == EINTR) continue;
       int saved = errno;
       ::close(fd);
-      return absl::ErrnoToStatus(saved, "read");
+      return ErrnoError(saved);
     }
     if (n == 0) break;
     size += static_cast<size_t>(n);
@@ -123,9 +124,9 @@ void WriteStderr(absl::string_view bytes) { WriteFd(STDERR_FILENO, bytes); }
 
 void WriteStdout(absl::string_view bytes) { WriteFd(STDOUT_FILENO, bytes); }
 
-absl::StatusOr<std::unique_ptr<LogOutput>> OpenLogFile(const std::string& path) {
+ErrorOr<std::unique_ptr<LogOutput>> OpenLogFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::ErrnoToStatus(errno, path);
+  if (fd < 0) return ErrnoError(errno);
   return std::unique_ptr<LogOutput>(new FdLogOutput(fd, true));
 }
 

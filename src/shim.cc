@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -95,9 +94,9 @@ Settings ReadSettings() {
 std::shared_ptr<spdlog::logger> OpenLog() {
   std::optional<absl::string_view> text = GetEnv("SHIM_LOG");
   if (!text) return nullptr;
-  absl::StatusOr<std::optional<LogSpec>> spec = ParseLogSpec(*text);
+  ErrorOr<std::optional<LogSpec>> spec = ParseLogSpec(*text);
   if (!spec.ok()) {
-    WriteStderr(absl::StrCat("rustc-shim: ", spec.status().message(), "\n"));
+    WriteStderr(absl::StrCat("rustc-shim: ", spec.error(), "\n"));
     return nullptr;
   }
   if (!spec->has_value()) return nullptr;
@@ -142,9 +141,12 @@ std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char*
       break;
   }
   const Origin origin = OriginOf(expanded, d.index);
-  std::string where = absl::StrCat(d.option, " at argument ", origin.arg + 1);
+  // Numbers go through std::to_string: absl's integer formatting links in its
+  // float parser, whose <iostream> costs every run the C++ locale's set-up.
+  std::string where = absl::StrCat(d.option, " at argument ", std::to_string(origin.arg + 1));
   if (origin.line > 0) {
-    absl::StrAppend(&where, " (item ", origin.line, " of ", raw_args[origin.arg], ")");
+    absl::StrAppend(&where, " (item ", std::to_string(origin.line), " of ", raw_args[origin.arg],
+                    ")");
   }
   return where;
 }

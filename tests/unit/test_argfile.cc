@@ -2,7 +2,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
 #include "argfile.h"
 #include "doctest/doctest.h"
 
@@ -14,10 +13,10 @@ struct FakeFiles {
   std::map<std::string, std::string> files;
   std::vector<std::string> reads;
   ReadFileFn Reader() {
-    return [this](const std::string& path) -> absl::StatusOr<std::string> {
+    return [this](const std::string& path) -> ErrorOr<std::string> {
       reads.push_back(path);
       auto it = files.find(path);
-      if (it == files.end()) return absl::NotFoundError("No such file or directory");
+      if (it == files.end()) return Error{"No such file or directory"};
       return it->second;
     };
   }
