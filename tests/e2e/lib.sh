@@ -1,0 +1,386 @@
+# shellcheck shell=bash
+# Shared by the end-to-end tests (tests/e2e/test_*.sh); source it, then call
+# e2e_setup "$@". Each test gets a world of its own under one temporary
+# directory: a copy of the fixture workspace, CARGO_HOME, CARGO_TARGET_DIR,
+# SCCACHE_DIR and an sccache server on a port nobody else uses. Nothing is
+# shared between tests or with the user's own cargo and sccache, and the
+# server is stopped on every way out.
+#
+# Environment knobs:
+#   E2E_KEEP=1           keep the temporary directory even when the test passes
+#                        (a failed test always keeps it, and says where)
+#   E2E_REQUIRE_TOOLS=1  a missing tool fails the test instead of skipping it
+
+set -euo pipefail
+
+E2E_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_FIXTURE=$E2E_HERE/fixture
+E2E_NAME=$(basename "$0" .sh)
+E2E_SERVER_UP=0
+
+# --- reporting ---------------------------------------------------------------
+
+note() { printf '%s: %s\n' "$E2E_NAME" "$*"; }
+
+fail() {
+  printf '%s: FAIL: %s\n' "$E2E_NAME" "$*" >&2
+  exit 1
+}
+
+# check_eq WHAT ACTUAL EXPECTED
+check_eq() {
+  if [[ "$2" != "$3" ]]; then fail "$1: got '$2', expected '$3'"; fi
+  note "ok: $1 = $2"
+}
+
+# check_ge WHAT ACTUAL MINIMUM (integers)
+check_ge() {
+  if ! (( $2 >= $3 )); then fail "$1: got $2, expected at least $3"; fi
+  note "ok: $1 = $2 (>= $3)"
+}
+
+# check_contains WHAT FILE FIXED-STRING
+check_contains() {
+  if ! grep -qF -- "$3" "$2"; then
+    fail "$1: '$3' not found in $2"
+  fi
+  note "ok: $1"
+}
+
+# Exit 77 (meson's "skipped") when a tool is missing, or fail under E2E_REQUIRE_TOOLS=1.
+need() {
+  local tool
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null 2>&1 && [[ ! -x "$tool" ]]; then
+      if [[ "${E2E_REQUIRE_TOOLS:-0}" == 1 ]]; then fail "required tool '$tool' not found"; fi
+      printf '%s: SKIP: %s not found\n' "$E2E_NAME" "$tool" >&2
+      exit 77
+    fi
+  done
+}
+
+# Coverage needs rustc's profiler runtime: rustup's toolchains have it,
+# Debian's rustc 1.63 does not ("can't find crate for `profiler_builtins`").
+need_profiler_runtime() {
+  local sysroot host
+  sysroot=$(rustc --print sysroot) || fail "rustc --print sysroot failed"
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  if ! compgen -G "$sysroot/lib/rustlib/$host/lib/libprofiler_builtins-*.rlib" >/dev/null; then
+    if [[ "${E2E_REQUIRE_TOOLS:-0}" == 1 ]]; then fail "rustc ($sysroot) has no profiler runtime"; fi
+    printf '%s: SKIP: rustc (%s) has no profiler runtime for -C instrument-coverage\n' "$E2E_NAME" "$sysroot" >&2
+    exit 77
+  fi
+}
+
+# --- setup and teardown ------------------------------------------------------
+
+# A TCP port on 127.0.0.1 that nothing listens on, starting from one derived
+# from our pid so that parallel runs rarely probe the same ones.
+pick_port() {
+  local port=$(( 20000 + ($$ * 37) % 30000 )) i
+  for (( i = 0; i < 500; i++ )); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+    port=$(( port + 1 ))
+  done
+  fail "no free TCP port found near $port"
+}
+
+e2e_cleanup() {
+  local status=$?
+  set +e
+  if [[ $E2E_SERVER_UP == 1 ]]; then
+    sccache --stop-server >"$E2E_DIR/sccache-stop.txt" 2>&1 \
+      || printf '%s: warning: sccache --stop-server failed (port %s), see %s\n' \
+           "$E2E_NAME" "$SCCACHE_SERVER_PORT" "$E2E_DIR/sccache-stop.txt" >&2
+  fi
+  if [[ -n "${E2E_DIR:-}" && -d "$E2E_DIR" ]]; then
+    if [[ ($status == 0 || $status == 77) && "${E2E_KEEP:-0}" != 1 ]]; then
+      rm -rf "$E2E_DIR"
+    else
+      printf '%s: kept %s\n' "$E2E_NAME" "$E2E_DIR" >&2
+    fi
+  fi
+  exit "$status"
+}
+
+# e2e_setup SHIM: checks the tools, makes the world, copies the fixture to $WS
+# and points it at SHIM. Exports what cargo and sccache need.
+e2e_setup() {
+  [[ $# -ge 1 ]] || fail "usage: $0 PATH-TO-rustc-shim"
+  [[ -x "$1" ]] || fail "rustc-shim '$1' is not an executable file"
+  SHIM=$(realpath "$1")
+
+  export PATH="$HOME/.cargo/bin:$PATH"
+  need cargo rustc sccache python3
+
+  # What the caller's environment may carry into cargo, rustc or sccache.
+  local name
+  for name in $(compgen -e); do
+    case $name in
+      SCCACHE_* | SHIM_* | CARGO_* | RUSTC_* | RUSTFLAGS | RUSTDOCFLAGS | RUSTC | RUSTDOC \
+        | LLVM_PROFILE_FILE | RUST_LOG)
+        unset "$name" ;;
+    esac
+  done
+
+  E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rustc-shim-$E2E_NAME.XXXXXX")
+  trap e2e_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  note "work directory $E2E_DIR"
+
+  WS=$E2E_DIR/ws
+  cp -R "$E2E_FIXTURE" "$WS"
+  rm -f "$WS/Cargo.lock"
+  rm -rf "$WS/target"
+  mkdir -p "$WS/.cargo"
+  cat >"$WS/.cargo/config.toml" <<EOF
+[build]
+rustc-wrapper = "$SHIM"
+EOF
+
+  export CARGO_HOME=$E2E_DIR/cargo-home
+  mkdir -p "$CARGO_HOME"
+  cat >"$CARGO_HOME/config.toml" <<'EOF'
+# Debian's librust-*-dev sources as an offline registry.
+[source.crates-io]
+replace-with = "debian"
+
+[source.debian]
+directory = "/usr/share/cargo/registry"
+
+[net]
+offline = true
+EOF
+  export CARGO_TARGET_DIR=$E2E_DIR/target
+  export CARGO_TERM_COLOR=never
+  export SCCACHE_DIR=$E2E_DIR/sccache
+  export SCCACHE_CONF=$E2E_DIR/sccache.conf  # an empty file: no user config
+  : >"$SCCACHE_CONF"
+  # A backstop in case the EXIT trap never runs; no phase of a test is idle that long.
+  export SCCACHE_IDLE_TIMEOUT=600
+  export SCCACHE_SERVER_PORT
+  SCCACHE_SERVER_PORT=$(pick_port)
+  cd "$WS"
+}
+
+# Starts this test's sccache server, with its debug log in $E2E_DIR, and makes
+# sure that the server answering on our port is ours (uses our SCCACHE_DIR).
+e2e_start_sccache() {
+  SCCACHE_LOG=debug SCCACHE_ERROR_LOG=$E2E_DIR/sccache-server.log \
+    sccache --start-server >"$E2E_DIR/sccache-start.txt" 2>&1 \
+    || fail "sccache --start-server failed on port $SCCACHE_SERVER_PORT: $(cat "$E2E_DIR/sccache-start.txt")"
+  local location
+  location=$(sccache --show-stats | sed -n 's/^Cache location *//p')
+  # Someone else's server (port taken since pick_port) is neither used nor stopped.
+  [[ "$location" == *"\"$SCCACHE_DIR\""* ]] \
+    || fail "the server on port $SCCACHE_SERVER_PORT is not ours: cache location $location"
+  E2E_SERVER_UP=1
+  note "sccache $(sccache --version | awk '{print $2}') on port $SCCACHE_SERVER_PORT, cache $SCCACHE_DIR"
+}
+
+# e2e_pass: the last line of every test.
+e2e_pass() {
+  note "PASS"
+}
+
+# --- reading what happened ---------------------------------------------------
+
+# stat_line FILE NAME: the number on the "NAME   N" line of a --show-stats output.
+stat_line() {
+  awk -v name="$2" '
+    { line = $0; sub(/[ \t]+[0-9]+$/, "", line) }
+    line == name && $NF ~ /^[0-9]+$/ { print $NF; found = 1; exit }
+    END { exit !found }' "$1" || fail "sccache --show-stats has no '$2' line (see $1)"
+}
+
+# stats_snapshot NAME: saves sccache --show-stats as stats-NAME.txt and sets
+# NAME_requests, NAME_hits and NAME_misses ("Compile requests", "Cache hits",
+# "Cache misses").
+stats_snapshot() {
+  local file=$E2E_DIR/stats-$1.txt
+  sccache --show-stats >"$file" || fail "sccache --show-stats failed"
+  local requests hits misses
+  requests=$(stat_line "$file" "Compile requests")
+  hits=$(stat_line "$file" "Cache hits")
+  misses=$(stat_line "$file" "Cache misses")
+  printf -v "${1}_requests" '%s' "$requests"
+  printf -v "${1}_hits" '%s' "$hits"
+  printf -v "${1}_misses" '%s' "$misses"
+  note "sccache stats ($1): compile requests $requests, hits $hits, misses $misses"
+}
+
+# shim_log_table LOG: one line per shim invocation of a SHIM_LOG written at
+# debug level, as "ROUTE<TAB>TOOL<TAB>CRATE<TAB>REASON": ROUTE is direct or
+# cache, TOOL the basename of the shim's argv[1] (rustc, clippy-driver), CRATE
+# the --crate-name (- when there is none). Info and argv lines are paired by pid.
+shim_log_table() {
+  awk '
+    match($0, /rustc-shim\[[0-9]+\]/) {
+      pid = substr($0, RSTART + 11, RLENGTH - 12)
+      rest = substr($0, RSTART + RLENGTH + 1)
+      if (rest ~ /^(info|warn): (direct|cache): /) {
+        sub(/^(info|warn): /, "", rest)
+        route[pid] = substr(rest, 1, index(rest, ":") - 1)
+        reason[pid] = substr(rest, index(rest, ":") + 2)
+        order[++n] = pid
+      } else if (rest ~ /^debug: argv: /) {
+        sub(/^debug: argv: /, "", rest)
+        k = split(rest, a, " ")
+        t = a[2]; sub(/.*\//, "", t); tool[pid] = t
+        c = "-"
+        for (i = 1; i <= k; i++) {
+          if (a[i] == "--crate-name" && i < k) { c = a[i + 1]; break }
+          if (a[i] ~ /^--crate-name=/) { c = substr(a[i], 14); break }
+        }
+        crate[pid] = c
+      }
+    }
+    END {
+      for (i = 1; i <= n; i++) {
+        p = order[i]
+        printf "%s\t%s\t%s\t%s\n", route[p], (p in tool ? tool[p] : "?"), (p in crate ? crate[p] : "?"), reason[p]
+      }
+    }' "$1"
+}
+
+# log_summary LOG: route and reason counts, argument positions folded.
+log_summary() {
+  shim_log_table "$1" | awk -F'\t' '{ r = $4; sub(/ at argument [0-9]+.*/, "", r); sub(/=.*/, "=...", r); print $1 ": " r }' \
+    | sort | uniq -c | sort -rn
+}
+
+# artifacts JSON: from cargo's --message-format=json output, the units that were
+# compiled (not fresh) as "dep|local<TAB>KIND<TAB>CRATE" (KIND: lib, bin, test,
+# custom-build; CRATE with - turned into _, as rustc's --crate-name has it).
+artifacts() {
+  python3 - "$1" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    m = json.loads(line)
+    if m.get("reason") != "compiler-artifact" or m.get("fresh"):
+        continue
+    # "path+file://...#name@1.0" (cargo >= 1.77) or "name 1.0 (path+file://...)"
+    where = "local" if "path+file://" in m["package_id"] else "dep"
+    kind = m["target"]["kind"][0]
+    if m["profile"].get("test"):
+        kind = "test"
+    if kind in ("rlib", "dylib", "proc-macro"):
+        kind = "lib"
+    print(f'{where}\t{kind}\t{m["target"]["name"].replace("-", "_")}')
+EOF
+}
+
+# artifact_files JSON CRATE: the files cargo reports for the lib CRATE.
+artifact_files() {
+  python3 - "$1" "$2" <<'EOF2'
+import json, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[2]:
+        print("\n".join(m["filenames"]))
+EOF2
+}
+
+# executables JSON: the test executables cargo built, one path a line.
+test_executables() {
+  python3 - "$1" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"].get("test"):
+        print(m["executable"])
+EOF
+}
+
+# check_routes LOG ARTIFACTS ROUTE REASON-PREFIX WHERE KIND: every unit of
+# ARTIFACTS (a file from `artifacts`) with that WHERE and KIND has a line in LOG
+# with that route and a reason starting with REASON-PREFIX. Prints the count.
+check_routes() {
+  local log=$1 units=$2 route=$3 prefix=$4 where=$5 kind=$6 crate count=0
+  local table=$E2E_DIR/table.$$
+  shim_log_table "$log" >"$table"
+  while IFS=$'\t' read -r w k crate; do
+    [[ $w == "$where" && $k == "$kind" ]] || continue
+    if ! awk -F'\t' -v route="$route" -v crate="$crate" -v prefix="$prefix" '
+           $1 == route && $3 == crate && index($4, prefix) == 1 { found = 1 }
+           END { exit !found }' "$table"; then
+      fail "$where $kind crate $crate: no '$route: $prefix...' line in $log; its lines: $(awk -F'\t' -v c="$crate" '$3 == c' "$table" | tr '\n\t' '| ')"
+    fi
+    count=$(( count + 1 ))
+  done <"$units"
+  rm -f "$table"
+  echo "$count"
+}
+
+# --- the fixture's known function -------------------------------------------
+
+GRADE_RS=shimfix-core/src/grade.rs
+
+# What the fixture's tests make of grade(): "COUNT<TAB>TEXT", TEXT naming the
+# line (unique in grade.rs). Calls: 95, 60, 55 (unit tests), 80 (integration).
+grade_expected_lines() {
+  cat <<'EOF'
+4	pub fn grade(score: u32) -> char {
+4	    if score > 100 {
+0	        return '?';
+4	    if score >= 90 {
+1	        'A'
+3	    } else if score >= 75 {
+1	        'B'
+2	    } else if score >= 50 {
+2	        'C'
+0	        'F'
+EOF
+}
+# shellcheck disable=SC2034  # the GRADE_* figures are read by the tests
+# Lines of grade.rs that carry a count: the above plus two closing braces.
+GRADE_LINES_FOUND=12
+# Of those, lines with a count above zero, counted line by line (grcov's LH).
+# shellcheck disable=SC2034
+GRADE_LINES_HIT=10
+# llvm-cov's own summaries (report, and LH in its lcov export) count 9: grade()
+# has two instantiations (the crate built with --test for the unit tests, and
+# the plain lib linked into the integration test), and llvm-cov scores a
+# function by its best instantiation, not by the union of their lines.
+# shellcheck disable=SC2034
+GRADE_LINES_HIT_LLVM_COV=9
+
+# line_of TEXT: the line number of the one line of grade.rs equal to TEXT.
+line_of() {
+  local n
+  n=$(awk -v t="$1" '$0 == t { print NR }' "$WS/$GRADE_RS")
+  [[ -n "$n" && "$n" != *$'\n'* ]] || fail "'$1' is not exactly one line of $GRADE_RS"
+  echo "$n"
+}
+
+# check_grade_lcov LCOV WHO LH: the DA, LF and LH records of grade.rs in an
+# lcov file; LH is the expected lines-hit figure (see above).
+check_grade_lcov() {
+  local lcov=$1 who=$2 lines_hit=$3 record
+  record=$(awk -v f="$GRADE_RS" '
+    /^SF:/ { keep = (substr($0, length($0) - length(f) + 1) == f) }
+    keep { print }
+    /^end_of_record/ { keep = 0 }' "$lcov")
+  [[ -n "$record" ]] || fail "$who: no record for $GRADE_RS in $lcov"
+  local count text line got
+  while IFS=$'\t' read -r count text; do
+    line=$(line_of "$text")
+    got=$(printf '%s\n' "$record" | sed -n "s/^DA:$line,\([0-9]*\).*/\1/p")
+    check_eq "$who: hits of grade.rs:$line (${text#"${text%%[! ]*}"})" "${got:-none}" "$count"
+  done < <(grade_expected_lines)
+  check_eq "$who: grade.rs lines found (LF)" "$(printf '%s\n' "$record" | sed -n 's/^LF://p')" "$GRADE_LINES_FOUND"
+  check_eq "$who: grade.rs lines hit (LH)" "$(printf '%s\n' "$record" | sed -n 's/^LH://p')" "$lines_hit"
+}
