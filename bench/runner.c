@@ -3,6 +3,7 @@
  * Every round runs each command ITERS times (posix_spawn + wait), in turn, so
  * that a noisy neighbour slows all of them alike; the result per command is
  * the median over rounds of the mean time of one run, in microseconds. */
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,15 +69,27 @@ int main(int argc, char **argv) {
     c->name = parts[0];
     int sep = 1;
     while (sep < count && strcmp(parts[sep], "--") != 0) ++sep;
-    /* The environment: ours plus the KEY=VALUE fields. */
-    size_t env_n = 0;
-    while (environ[env_n]) ++env_n;
-    c->envp = malloc((env_n + (size_t)sep + 1) * sizeof *c->envp);
-    memcpy(c->envp, environ, env_n * sizeof *c->envp);
+    /* The environment: ours, with the KEY=VALUE fields set or replaced. */
+    size_t env_n = 0, total = 0;
+    while (environ[total]) ++total;
+    c->envp = malloc((total + (size_t)sep + 1) * sizeof *c->envp);
+    for (size_t e = 0; e < total; ++e) {
+      int replaced = 0;
+      for (int i = 1; i < sep && !replaced; ++i) {
+        size_t key = strcspn(parts[i], "=") + 1;
+        replaced = strncmp(environ[e], parts[i], key) == 0;
+      }
+      if (!replaced) c->envp[env_n++] = environ[e];
+    }
     for (int i = 1; i < sep; ++i) c->envp[env_n++] = parts[i];
     c->envp[env_n] = NULL;
     c->argv = parts + sep + 1;
   }
+  /* The commands' own output would only mix with the results. */
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
   for (int r = 0; r < rounds; ++r) {
     for (int i = 0; i < n; ++i) {
       Command *c = &commands[i];
@@ -84,7 +97,7 @@ int main(int argc, char **argv) {
       for (int k = 0; k < iters; ++k) {
         pid_t pid;
         int status;
-        if (posix_spawn(&pid, c->argv[0], NULL, NULL, c->argv, c->envp) != 0) {
+        if (posix_spawn(&pid, c->argv[0], &quiet, NULL, c->argv, c->envp) != 0) {
           fprintf(stderr, "runner: cannot start %s\n", c->argv[0]);
           return 1;
         }
