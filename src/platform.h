@@ -4,6 +4,8 @@
 #ifndef RUSTC_SHIM_PLATFORM_H_
 #define RUSTC_SHIM_PLATFORM_H_
 
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +71,28 @@ std::unique_ptr<LogOutput> StderrLogOutput();
 // searching PATH when `program` has no directory part. Returns only on failure,
 // with the errno-style error code.
 int Exec(const char* program, char* const* argv);
+
+// How a child process ended.
+struct ChildStatus {
+  bool started = false;
+  int start_error = 0;  // errno-style, when !started
+  bool exited = false;  // exited normally with `code`; else killed by `signal`
+  int code = 0;
+  int signal = 0;
+};
+
+// Runs `program` (a path) with `argv` (null-terminated) and this process's
+// environment less the variables in `drop_env`, and waits for it. stdin,
+// stdout and every inherited descriptor are shared; its stderr reaches
+// `on_stderr` piece by piece as it is written. Signals that would end this
+// process (INT, TERM, HUP, QUIT) are passed on to the child meanwhile.
+ChildStatus RunChild(const char* program, char* const* argv,
+                     std::initializer_list<const char*> drop_env,
+                     const std::function<void(absl::string_view)>& on_stderr);
+
+// Ends this process the way `status` says the child ended: the same exit
+// code, or death by the same signal.
+[[noreturn]] void ExitLike(const ChildStatus& status);
 
 // A message for an error code returned by Exec.
 std::string ErrorText(int error);

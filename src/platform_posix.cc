@@ -1,14 +1,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #if defined(__APPLE__)
 #include <mach-o/dyld.h>
 #endif
+
+extern char** environ;
+
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "platform.h"
@@ -132,6 +140,143 @@ ErrorOr<std::unique_ptr<LogOutput>> OpenLogFile(const std::string& path) {
 
 std::unique_ptr<LogOutput> StderrLogOutput() {
   return std::unique_ptr<LogOutput>(new FdLogOutput(STDERR_FILENO, false));
+}
+
+namespace {
+
+// The child being waited for, for the signal handlers; and the self-pipe that
+// turns SIGCHLD into something poll() can wait on.
+volatile sig_atomic_t g_child = 0;
+int g_sigchld_pipe[2] = {-1, -1};
+
+void PassOn(int signal) {
+  if (g_child > 0) ::kill(g_child, signal);
+}
+
+void OnChild(int) {
+  int saved = errno;
+  char byte = 0;
+  [[maybe_unused]] ssize_t n = ::write(g_sigchld_pipe[1], &byte, 1);
+  errno = saved;
+}
+
+void Handle(int signal, void (*handler)(int)) {
+  struct sigaction action = {};
+  action.sa_handler = handler;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(signal, &action, nullptr);
+}
+
+// A pipe whose ends are closed on exec (pipe2 is not on macOS).
+bool MakePipe(int fds[2], bool nonblocking) {
+  if (::pipe(fds) != 0) return false;
+  for (int i = 0; i < 2; ++i) {
+    ::fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    if (nonblocking) ::fcntl(fds[i], F_SETFL, ::fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+  }
+  return true;
+}
+
+// Reads what is there without blocking; false at end of file or error.
+bool Drain(int fd, const std::function<void(absl::string_view)>& sink) {
+  char buffer[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      sink(absl::string_view(buffer, static_cast<size_t>(n)));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+}
+
+}  // namespace
+
+ChildStatus RunChild(const char* program, char* const* argv,
+                     std::initializer_list<const char*> drop_env,
+                     const std::function<void(absl::string_view)>& on_stderr) {
+  ChildStatus status;
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    bool drop = false;
+    for (const char* name : drop_env) {
+      size_t len = ::strlen(name);
+      drop = drop || (::strncmp(*e, name, len) == 0 && (*e)[len] == '=');
+    }
+    if (!drop) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
+
+  int err_pipe[2];
+  if (!MakePipe(err_pipe, false) || !MakePipe(g_sigchld_pipe, true)) {
+    status.start_error = errno;
+    return status;
+  }
+  Handle(SIGCHLD, OnChild);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  pid_t pid;
+  int error = ::posix_spawn(&pid, program, &actions, nullptr, argv, envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(err_pipe[1]);
+  if (error != 0) {
+    ::close(err_pipe[0]);
+    status.start_error = error;
+    return status;
+  }
+  status.started = true;
+  g_child = pid;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) Handle(signal, PassOn);
+
+  // Read stderr until the child is gone. A grandchild (sccache starting its
+  // server) may keep the pipe open long after, so the child's exit, not the
+  // end of the pipe, ends the wait.
+  ::fcntl(err_pipe[0], F_SETFL, ::fcntl(err_pipe[0], F_GETFL) | O_NONBLOCK);
+  bool pipe_open = true;
+  int wait_status = 0;
+  for (;;) {
+    pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) break;
+    struct pollfd fds[2] = {{g_sigchld_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    if (::poll(fds, pipe_open ? 2 : 1, -1) < 0 && errno != EINTR) break;
+    if (fds[0].revents != 0) {
+      char sink[64];
+      while (::read(g_sigchld_pipe[0], sink, sizeof sink) > 0) {
+      }
+    }
+    if (pipe_open && fds[1].revents != 0) pipe_open = Drain(err_pipe[0], on_stderr);
+  }
+  if (pipe_open) Drain(err_pipe[0], on_stderr);
+  ::close(err_pipe[0]);
+  g_child = 0;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) Handle(signal, SIG_DFL);
+  ::close(g_sigchld_pipe[0]);
+  ::close(g_sigchld_pipe[1]);
+
+  if (WIFEXITED(wait_status)) {
+    status.exited = true;
+    status.code = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    status.signal = WTERMSIG(wait_status);
+  }
+  return status;
+}
+
+void ExitLike(const ChildStatus& status) {
+  if (!status.exited && status.signal != 0) {
+    // Die of the same signal, so that cargo sees what happened to the compile.
+    Handle(status.signal, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, status.signal);
+    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    ::raise(status.signal);
+  }
+  ::_exit(status.exited ? status.code : 1);
 }
 
 int Exec(const char* program, char* const* argv) {

@@ -8,9 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "argfile.h"
 #include "classify.h"
+#include "forward.h"
 #include "locate.h"
 #include "log.h"
 #include "platform.h"
@@ -282,27 +284,38 @@ int Main(int argc, char** argv) {
   }
 
   if (EffectiveRoute(plan) == Route::kCache) {
-    // Recent sccache refuses to run when it sees incremental compilation asked
-    // for in the environment; the compiles that reach it are not incremental.
-    // Kept aside so that a failed exec leaves the compiler the full environment.
-    std::vector<std::pair<const char*, std::string>> removed;
-    for (const char* name : {"CARGO_INCREMENTAL", "CARGO_BUILD_INCREMENTAL"}) {
-      if (std::optional<absl::string_view> value = GetEnv(name)) {
-        removed.emplace_back(name, std::string(*value));
-        UnsetEnv(name);
-      }
-    }
+    // sccache runs as a child rather than in place of the shim, so that its
+    // own failure (no server, a port taken by something else) can still end in
+    // a direct compile instead of a broken build. Recent sccache refuses to
+    // run when it sees incremental compilation asked for in the environment,
+    // and sccache 0.4 hashes every CARGO_* variable; the compiles that reach
+    // it are not incremental, so those two are left out of its environment.
     std::vector<char*> sccache_argv;
     sccache_argv.reserve(compiler_and_args.size() + 2);
     sccache_argv.push_back(plan.sccache->path->data());
     sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(), compiler_and_args.end());
     sccache_argv.push_back(nullptr);
-    int error = Exec(sccache_argv[0], sccache_argv.data());
-    if (log) {
-      log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
-                ErrorText(error));
+    StderrGate gate;
+    ChildStatus status = RunChild(
+        sccache_argv[0], sccache_argv.data(), {"CARGO_INCREMENTAL", "CARGO_BUILD_INCREMENTAL"},
+        [&gate](absl::string_view bytes) { WriteStderr(gate.Feed(bytes)); });
+    if (!status.started) {
+      if (log) {
+        log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
+                  ErrorText(status.start_error));
+      }
+    } else if (IsSccacheFailure(status, gate)) {
+      if (log) {
+        std::string said = gate.held();
+        while (!said.empty() && said.back() == '\n') said.pop_back();
+        log->warn("sccache failed before compiling (exit 2: {}); running the compiler directly",
+                  absl::StrReplaceAll(said, {{"\n", " | "}}));
+      }
+    } else {
+      // The compile's own outcome, whatever it is: never run it twice.
+      if (!gate.open()) WriteStderr(gate.held());
+      ExitLike(status);
     }
-    for (const auto& [name, value] : removed) SetEnv(name, value);
   }
   return RunDirect(compiler_and_args.data(), log.get());
 }

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   if (const char* record = getenv("FAKE_RECORD")) {
     std::string r = std::string("tool ") + (is_sccache ? "sccache" : "compiler") + "\n";
     r += "pid " + std::to_string(getpid()) + "\n";
+    r += "ppid " + std::to_string(getppid()) + "\n";
     for (int i = 0; i < argc; ++i) r += "arg " + Hex(argv[i]) + "\n";
     for (char** e = environ; *e; ++e) r += "env " + Hex(*e) + "\n";
     if (const char* fds = getenv("FAKE_CHECK_FDS")) {
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
       WriteAll(1, std::string(buffer, static_cast<size_t>(n)));
     }
   }
+  if (const char* ms = option("SLEEP_MS")) usleep(static_cast<useconds_t>(atoi(ms)) * 1000);
   if (const char* sig = option("SIGNAL")) {
     signal(atoi(sig), SIG_DFL);
     raise(atoi(sig));

@@ -166,6 +166,8 @@ std::vector<Record> Sandbox::Records() const {
       current.tool = value;
     } else if (key == "pid") {
       current.pid = std::stoi(value);
+    } else if (key == "ppid") {
+      current.ppid = std::stoi(value);
     } else if (key == "arg") {
       current.argv.push_back(Unhex(value));
     } else if (key == "env") {

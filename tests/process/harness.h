@@ -23,6 +23,7 @@ struct RunResult {
 struct Record {
   std::string tool;  // "compiler" or "sccache"
   int pid = 0;
+  int ppid = 0;
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
   std::map<int, bool> fds;

@@ -52,7 +52,8 @@ TEST_CASE("cache route: sccache gets the compiler and argv untouched") {
   std::vector<Record> records = box.Records();
   REQUIRE(records.size() == 2);
   CHECK(records[0].tool == "sccache");
-  CHECK(records[0].pid == r.pid);
+  // sccache runs as the shim's child, so that its own failure can be caught.
+  CHECK(records[0].ppid == r.pid);
   V expected = {box.sccache()};
   expected.insert(expected.end(), args.begin(), args.end());
   CHECK(records[0].argv == expected);
@@ -165,6 +166,89 @@ TEST_CASE("inherited descriptors (cargo's jobserver) stay open") {
   }
   close(jobserver[0]);
   close(jobserver[1]);
+}
+
+TEST_CASE("sccache failing before it compiles: the compiler runs directly") {
+  Sandbox box;
+  box.env["FAKE_SCCACHE_EXIT"] = "2";
+  box.env["FAKE_SCCACHE_STDERR"] =
+      Hex("sccache: error: failed to execute compile\n"
+          "sccache: caused by: Failed to send data to or receive data from server\n");
+  box.env["FAKE_STDERR"] = Hex("warning: from the compiler\n");
+  box.env["FAKE_STDOUT"] = Hex("out\n");
+  box.env["SHIM_LOG"] = "warn:" + box.dir() + "/shim.log";
+  box.env["CARGO_INCREMENTAL"] = "0";
+  V args = {box.compiler(), "--crate-name", "dep", "src/lib.rs"};
+  RunResult r = box.Run(args);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "out\n");
+  CHECK(r.err == "warning: from the compiler\n");  // sccache's words went to the log
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].tool == "sccache");
+  CHECK(records[1].tool == "compiler");
+  CHECK(records[1].argv == args);
+  CHECK(records[1].pid == r.pid);  // the retry is an exec, as on the direct route
+  CHECK(records[1].env.at("CARGO_INCREMENTAL") == "0");  // the full environment again
+  std::string log = box.Read("shim.log");
+  CHECK(log.find("warning: sccache failed before compiling (exit 2: sccache: error: failed to "
+                 "execute compile | sccache: caused by: Failed to send data") != std::string::npos);
+}
+
+TEST_CASE("a compile that fails through sccache is never run twice") {
+  for (const char* code : {"1", "101", "2"}) {
+    CAPTURE(code);
+    Sandbox box;
+    box.env["FAKE_EXIT"] = code;
+    box.env["FAKE_STDERR"] = Hex("error[E0308]: mismatched types\n");
+    RunResult r = box.Run({box.compiler(), "--crate-name", "a", "src/lib.rs"});
+    CHECK(r.exit_code == std::stoi(code));
+    CHECK(r.err == "error[E0308]: mismatched types\n");
+    CHECK(box.Records().size() == 2);  // sccache, and the compiler it ran: once
+  }
+  // sccache's own warning before a failed compile is passed on, not retried.
+  Sandbox box;
+  box.env["FAKE_SCCACHE_EXIT"] = "2";
+  box.env["FAKE_SCCACHE_STDERR"] = Hex("sccache: warning: something\n");
+  RunResult r = box.Run({box.compiler(), "--crate-name", "a", "src/lib.rs"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "sccache: warning: something\n");
+  CHECK(box.Records().size() == 1);
+}
+
+TEST_CASE("stderr through sccache arrives whole and in order, held or not") {
+  std::string big(60000, 'e');  // its hex must fit one environment string (128 KiB)
+  big += "\nend\n";
+  for (const std::string& text :
+       {std::string("sccache: warning: x\nthen the compiler\n"), std::string("sccach"), big}) {
+    Sandbox box;
+    box.env["FAKE_STDERR"] = Hex(text);
+    RunResult r = box.Run({box.compiler(), "x.rs"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == text);
+  }
+}
+
+TEST_CASE("SIGTERM to the shim reaches the compile behind sccache; nothing stays behind") {
+  Sandbox box;
+  box.env["FAKE_SLEEP_MS"] = "20000";
+  RunResult result;
+  std::thread runner([&] { result = box.Run({box.compiler(), "x.rs"}); });
+  // Wait until the compiler has started (its record names the sccache pid, whose
+  // parent is the shim).
+  std::vector<Record> records;
+  for (int i = 0; i < 500 && records.size() < 2; ++i) {
+    usleep(10000);
+    records = box.Records();
+  }
+  REQUIRE(records.size() == 2);
+  int shim = records[0].ppid;
+  REQUIRE(kill(shim, SIGTERM) == 0);
+  runner.join();
+  CHECK(result.signal == SIGTERM);
+  CHECK(result.pid == shim);
+  // The compile (the fake sccache execs the compiler in its own process) is gone.
+  CHECK(kill(records[1].pid, 0) == -1);
 }
 
 TEST_CASE("no arguments: usage on stderr, exit 2") {
