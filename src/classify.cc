@@ -197,8 +197,8 @@ Decision Decide(Rule rule, const Hit& hit) { return {Route::kDirect, rule, hit.i
 
 Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view> args,
                   const Policy& policy) {
-  if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect};
-  if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache};
+  if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect, -1, {}};
+  if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache, -1, {}};
 
   Scan scan = ScanArgs(args);
   if (scan.c_coverage_on) return Decide(Rule::kCoverage, *scan.c_coverage);
@@ -214,7 +214,7 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
       return {Route::kDirect, Rule::kBypass, -1, policy.bypass->pattern()};
     }
   }
-  return {Route::kCache, Rule::kDefault};
+  return {Route::kCache, Rule::kDefault, -1, {}};
 }
 
 bool ParseMode(absl::string_view text, Mode* mode) {
