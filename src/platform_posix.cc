@@ -229,7 +229,15 @@ ChildStatus RunChild(const char* program, char* const* argv,
   }
   status.started = true;
   g_child = pid;
-  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) Handle(signal, PassOn);
+  // A signal this process was started ignoring (a background job's SIGINT)
+  // stays ignored, as it is for the child.
+  std::vector<int> passed_on;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    struct sigaction current;
+    if (::sigaction(signal, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+    Handle(signal, PassOn);
+    passed_on.push_back(signal);
+  }
 
   // Read stderr until the child is gone. A grandchild (sccache starting its
   // server) may keep the pipe open long after, so the child's exit, not the
@@ -253,7 +261,8 @@ ChildStatus RunChild(const char* program, char* const* argv,
   if (pipe_open) Drain(err_pipe[0], on_stderr);
   ::close(err_pipe[0]);
   g_child = 0;
-  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) Handle(signal, SIG_DFL);
+  for (int signal : passed_on) Handle(signal, SIG_DFL);
+  Handle(SIGCHLD, SIG_DFL);
   ::close(g_sigchld_pipe[0]);
   ::close(g_sigchld_pipe[1]);
 

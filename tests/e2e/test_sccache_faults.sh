@@ -43,7 +43,7 @@ while True:
     c.close()
 EOF_PY
 listener=$!
-trap 'kill $listener 2>/dev/null; e2e_cleanup' EXIT
+trap 'status=$?; kill $listener 2>/dev/null; (exit $status); e2e_cleanup' EXIT
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SCCACHE_SERVER_PORT") 2>/dev/null && break; sleep 0.1; done
 build port-taken
 fallbacks=$(count port-taken "sccache failed before compiling (exit 2: sccache: error:")
@@ -52,6 +52,7 @@ check_eq "port taken: nothing of sccache's reached cargo's output" \
   "$(grep -c 'sccache: error' "$E2E_DIR/port-taken.out" || true)" 0
 kill "$listener"
 wait "$listener" 2>/dev/null || true
+trap e2e_cleanup EXIT
 
 # A compile error goes through sccache once and is reported once. (The port
 # is free again; sccache starts its own server for this.)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Ctrl-C (SIGINT to the process group) and SIGTERM (to the process group, as
+# a CI runner or `timeout` sends it) in the middle of a cargo build through
+# rustc-shim: cargo stops, and no process of the build stays behind: no
+# shim, no rustc, no sccache client. (sccache's server is a daemon of its
+# own; it is stopped at the end.) Usage: test_signals.sh PATH-TO-rustc-shim
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_setup "$@"
+e2e_start_sccache
+
+# Processes of this test's build: their command line names our target dir
+# or our shim. The sccache server's command line names neither.
+leftovers() {
+  local pid cmd
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+    [[ -n $cmd && ( $cmd == *"$CARGO_TARGET_DIR"* || $cmd == *"$SHIM"* ) ]] || continue
+    printf '%s %s\n' "$pid" "${cmd:0:160}"
+  done
+}
+
+# interrupt NAME SIGNAL: starts a clean cargo build in a process group of its
+# own, waits until the shim has routed some compiles, signals the group, and
+# checks that the build stopped and left nothing behind.
+interrupt() {
+  local name=$1 signal=$2 log=$E2E_DIR/$1.log
+  cargo clean >/dev/null 2>&1
+  : >"$log"
+  # In a process group of its own, with SIGINT and SIGQUIT back to their
+  # defaults (a non-interactive shell starts background jobs ignoring them).
+  SHIM_LOG="info:$log" python3 -c '
+import os, signal, sys
+for s in (signal.SIGINT, signal.SIGQUIT):
+    signal.signal(s, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' cargo build -j2 >"$E2E_DIR/$name.out" 2>&1 &
+  local cargo_pid=$!
+  # Signal while a shim is waiting on sccache's compile of a dependency.
+  local i live=0
+  for (( i = 0; i < 1200; i++ )); do
+    if (( $(wc -l <"$log") >= 6 )) && leftovers | grep -qF " $SHIM "; then live=1; break; fi
+    sleep 0.05
+  done
+  (( live )) || fail "$name: no shim was running mid-build: $(tail -n 5 "$E2E_DIR/$name.out")"
+  note "$name: $(wc -l <"$log") compiles routed; running now: $(leftovers | grep -cF " $SHIM ") shims," \
+    "$(leftovers | wc -l) build processes; sending SIG$signal to the group"
+  kill -s "$signal" -- "-$cargo_pid"
+  local status=0
+  wait "$cargo_pid" || status=$?
+  (( status != 0 )) || fail "$name: cargo finished normally; the signal came too late"
+  note "$name: cargo ended with status $status"
+  local rest=""
+  for (( i = 0; i < 100; i++ )); do
+    rest=$(leftovers)
+    [[ -z $rest ]] && break
+    sleep 0.1
+  done
+  [[ -z $rest ]] || fail "$name: processes left behind 10 s after cargo ended:"$'\n'"$rest"
+  note "ok: $name: no process of the build left"
+}
+
+interrupt ctrl-c INT
+interrupt sigterm TERM
+e2e_pass
