@@ -420,6 +420,67 @@ TEST_CASE("argfiles are read for the decision and passed on unchanged") {
   REQUIRE(missing.Records().size() == 1);
 }
 
+TEST_CASE("bad argfiles: a clear log line, the compiler runs and reports") {
+  struct Bad {
+    const char* name;
+    std::string contents;  // empty name: a directory
+    const char* logged;
+  };
+  Sandbox box;
+  mkdir((box.dir() + "/a-directory").c_str(), 0755);
+  box.Write("binary", std::string("\x7f"
+                                  "ELF\x02\x01\x01\0\xff\xfe",
+                                  10));
+  box.Write("crlf", "--crate-name\r\nfoo\r\n-C\r\ninstrument-coverage\r\n");
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
+  for (const char* file : {"a-directory", "binary", "missing"}) {
+    CAPTURE(file);
+    std::string at = std::string("@") + box.dir() + "/" + file;
+    RunResult r = box.Run({box.compiler(), "--crate-name", "x", at});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.empty());
+  }
+  std::string log = box.Read("shim.log");
+  CHECK(log.find("direct: cannot read argument file " + box.dir() +
+                 "/a-directory: Is a directory") != std::string::npos);
+  CHECK(log.find("direct: argument file " + box.dir() + "/binary is not UTF-8") !=
+        std::string::npos);
+  CHECK(log.find("direct: cannot read argument file " + box.dir() +
+                 "/missing: No such file or directory") != std::string::npos);
+  // CRLF line ends are rustc's too: the coverage flag inside is found.
+  RunResult crlf = box.Run({box.compiler(), "@" + box.dir() + "/crlf"});
+  CHECK(crlf.exit_code == 0);
+  CHECK(box.Read("shim.log").find("direct: -C instrument-coverage at argument 1 (item 3 of @") !=
+        std::string::npos);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 4);
+  for (const Record& record : records) CHECK(record.tool == "compiler");
+}
+
+TEST_CASE("ten thousand arguments and a megabyte argfile pass through untouched") {
+  Sandbox box;
+  V args = {box.compiler()};
+  for (int i = 0; i < 10000; ++i) args.push_back("--cfg=feature=\"f" + std::to_string(i) + "\"");
+  RunResult cached = box.Run(args);
+  CHECK(cached.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].argv == args);
+
+  Sandbox big;
+  std::string text;
+  while (text.size() < (1u << 20))
+    text += "--cfg=feature=\"" + std::to_string(text.size()) + "\"\n";
+  text += "-Cinstrument-coverage\n";
+  big.Write("args", text);
+  V at = {big.compiler(), "--crate-name", "big", "@" + big.dir() + "/args"};
+  RunResult direct = big.Run(at);
+  CHECK(direct.exit_code == 0);
+  records = big.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].argv == at);
+}
+
 TEST_CASE("SHIM_LOG to a file: one line per invocation, nothing on stdout") {
   Sandbox box;
   std::string log = box.dir() + "/shim.log";
