@@ -1,5 +1,6 @@
 #include "locate.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -15,8 +16,16 @@ std::optional<std::string> FindProgram(absl::string_view name, const LocateEnv& 
     }
     return true;
   };
+  std::vector<std::string> extensions = env.extensions;
+  for (const std::string& ext : env.extensions) {
+    if (!ext.empty() && name.size() > ext.size() &&
+        absl::EqualsIgnoreCase(name.substr(name.size() - ext.size()), ext)) {
+      extensions = {""};
+      break;
+    }
+  }
   auto try_extensions = [&](const std::string& base) -> std::optional<std::string> {
-    for (const std::string& ext : env.extensions) {
+    for (const std::string& ext : extensions) {
       std::string candidate = base + ext;
       if (usable(candidate)) return candidate;
     }

@@ -17,8 +17,10 @@ struct LocateEnv {
   std::optional<std::string> shim_sccache;  // SHIM_SCCACHE, if set and non-empty
   std::string path;                         // PATH
   char list_separator = ':';
-  std::vector<std::string> extensions = {""};  // PATHEXT on Windows
-  std::string self;                            // this executable
+  // Tried in turn after a name that has none of them (PATHEXT on Windows);
+  // a name that ends in one is tried as it is.
+  std::vector<std::string> extensions = {""};
+  std::string self;  // this executable
   std::function<bool(const std::string&)> is_executable;
   std::function<bool(const std::string&, const std::string&)> same_file;
   std::function<std::string(absl::string_view, absl::string_view)> join;

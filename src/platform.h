@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "error_or.h"
@@ -17,6 +18,14 @@ namespace rustc_shim {
 
 // The separator between PATH entries: ':' on POSIX.
 extern const char kPathListSeparator;
+
+// The program's arguments as UTF-8, null-terminated: argv itself on POSIX;
+// on Windows, the UTF-16 command line split by the C runtime's rules.
+std::vector<char*> CommandLineArgs(int argc, char** argv);
+
+// File name extensions that make a file executable when a program is looked
+// up by name: {""} on POSIX, PATHEXT's on Windows.
+std::vector<std::string> ExecutableExtensions();
 
 // The value of an environment variable, or nullopt when it is not set.
 std::optional<absl::string_view> GetEnv(const char* name);

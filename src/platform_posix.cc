@@ -56,6 +56,12 @@ Error ErrnoError(int error) { return Error{::strerror(error)}; }
 
 const char kPathListSeparator = ':';
 
+std::vector<char*> CommandLineArgs(int argc, char** argv) {
+  return std::vector<char*>(argv, argv + argc + 1);
+}
+
+std::vector<std::string> ExecutableExtensions() { return {""}; }
+
 std::optional<absl::string_view> GetEnv(const char* name) {
   const char* value = ::getenv(name);
   if (value == nullptr) return std::nullopt;

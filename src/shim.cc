@@ -110,6 +110,7 @@ LocateEnv MakeLocateEnv(const Settings& settings, const char* argv0) {
   env.shim_sccache = settings.shim_sccache;
   env.path = std::string(GetEnv("PATH").value_or(""));
   env.list_separator = kPathListSeparator;
+  env.extensions = ExecutableExtensions();
   env.self = SelfPath(argv0);
   env.is_executable = IsExecutableFile;
   env.same_file = SameFile;
@@ -240,7 +241,11 @@ int RunDirect(char* const* compiler_and_args, spdlog::logger* log) {
 
 }  // namespace
 
-int Main(int argc, char** argv) {
+int Main(int argc, char** raw_argv) {
+  // UTF-8 arguments, null-terminated (on POSIX, argv itself).
+  std::vector<char*> args = CommandLineArgs(argc, raw_argv);
+  argc = static_cast<int>(args.size()) - 1;
+  char** argv = args.data();
   if (argc < 2) {
     WriteStderr(kUsage);
     return 2;

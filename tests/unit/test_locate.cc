@@ -118,6 +118,16 @@ TEST_CASE("extensions are tried in order for each entry (PATHEXT)") {
                                                "/b/sccache.EXE"});
 }
 
+TEST_CASE("a name that already has one of the extensions is tried as it is") {
+  FakeSystem sys;
+  sys.executables = {"/b/sccache.exe", "/b/sccache.exe.EXE"};
+  LocateEnv env = sys.Env("/a:/b");
+  env.extensions = {".COM", ".EXE"};
+  env.shim_sccache = "sccache.exe";
+  CHECK(FindSccache(env).path == std::optional<std::string>("/b/sccache.exe"));
+  CHECK(sys.probed == std::vector<std::string>{"/a/sccache.exe", "/b/sccache.exe"});
+}
+
 TEST_CASE("FindProgram resolves the compiler as exec would, without skipping") {
   FakeSystem sys;
   sys.executables = {"/home/u/.cargo/bin/rustc"};
