@@ -30,12 +30,6 @@ std::vector<std::string> ExecutableExtensions();
 // The value of an environment variable, or nullopt when it is not set.
 std::optional<absl::string_view> GetEnv(const char* name);
 
-// Sets a variable in the environment this process will pass on.
-void SetEnv(const char* name, const std::string& value);
-
-// Removes a variable from the environment this process will pass on.
-void UnsetEnv(const char* name);
-
 // Reads a whole file into memory.
 ErrorOr<std::string> ReadFile(const std::string& path);
 

@@ -68,10 +68,6 @@ std::optional<absl::string_view> GetEnv(const char* name) {
   return absl::string_view(value);
 }
 
-void SetEnv(const char* name, const std::string& value) { ::setenv(name, value.c_str(), 1); }
-
-void UnsetEnv(const char* name) { ::unsetenv(name); }
-
 ErrorOr<std::string> ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError(errno);
