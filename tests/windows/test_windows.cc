@@ -4,6 +4,7 @@
 // its failure falls back to a direct compile, and SHIM_LOG takes a Windows path.
 #include <windows.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -72,17 +73,26 @@ class Box {
   Box() {
     wchar_t temp[MAX_PATH];
     GetTempPathW(MAX_PATH, temp);
+    // Wine reuses small pids from run to run: the tick count keeps names apart,
+    // and a directory that already exists is refused rather than reused.
     static int counter = 0;
     dir_ = Narrow(temp) + "rustc-shim-win-" + std::to_string(GetCurrentProcessId()) + "-" +
-           std::to_string(++counter);
-    CreateDirectoryW(Wide(dir_).c_str(), nullptr);
-    CreateDirectoryW(Wide(bin()).c_str(), nullptr);
+           std::to_string(GetTickCount64()) + "-" + std::to_string(++counter);
+    REQUIRE(CreateDirectoryW(Wide(dir_).c_str(), nullptr));
+    REQUIRE(CreateDirectoryW(Wide(bin()).c_str(), nullptr));
     std::string fake = EnvOrDie("FAKE_TOOL");
     REQUIRE(CopyFileW(Wide(fake).c_str(), Wide(compiler()).c_str(), FALSE));
     REQUIRE(CopyFileW(Wide(fake).c_str(), Wide(sccache()).c_str(), FALSE));
     env["PATH"] = bin();
     env["PATHEXT"] = ".COM;.EXE;.BAT";
     env["FAKE_RECORD"] = dir_ + "\\record";
+  }
+
+  // Removes the directory, and with it any hard link to the built shim, which
+  // a later copy would otherwise write through.
+  ~Box() {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(Wide(dir_)), ignored);
   }
 
   static std::string Narrow(const wchar_t* w) {
