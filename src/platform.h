@@ -85,13 +85,15 @@ struct ChildStatus {
 };
 
 // Runs `program` (a path) with `argv` (null-terminated) and this process's
-// environment less the variables in `drop_env`, and waits for it. stdin,
-// stdout and every inherited descriptor are shared; its stderr reaches
-// `on_stderr` piece by piece as it is written. Signals that would end this
+// environment less the variables in `drop_env`, and waits for it. stdin and
+// every inherited descriptor are shared; its stderr reaches `on_stderr` piece
+// by piece as it is written, and so does its stdout through `on_stdout` when
+// one is given (else stdout is shared too). Signals that would end this
 // process (INT, TERM, HUP, QUIT) are passed on to the child meanwhile.
 ChildStatus RunChild(const char* program, char* const* argv,
                      std::initializer_list<const char*> drop_env,
-                     const std::function<void(absl::string_view)>& on_stderr);
+                     const std::function<void(absl::string_view)>& on_stderr,
+                     const std::function<void(absl::string_view)>* on_stdout = nullptr);
 
 // Ends this process the way `status` says the child ended: the same exit
 // code, or death by the same signal.

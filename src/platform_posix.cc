@@ -198,7 +198,8 @@ bool Drain(int fd, const std::function<void(absl::string_view)>& sink) {
 
 ChildStatus RunChild(const char* program, char* const* argv,
                      std::initializer_list<const char*> drop_env,
-                     const std::function<void(absl::string_view)>& on_stderr) {
+                     const std::function<void(absl::string_view)>& on_stderr,
+                     const std::function<void(absl::string_view)>* on_stdout) {
   ChildStatus status;
   std::vector<char*> envp;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -211,8 +212,9 @@ ChildStatus RunChild(const char* program, char* const* argv,
   }
   envp.push_back(nullptr);
 
-  int err_pipe[2];
-  if (!MakePipe(err_pipe, false) || !MakePipe(g_sigchld_pipe, true)) {
+  int err_pipe[2], out_pipe[2] = {-1, -1};
+  if (!MakePipe(err_pipe, false) || (on_stdout != nullptr && !MakePipe(out_pipe, false)) ||
+      !MakePipe(g_sigchld_pipe, true)) {
     status.start_error = errno;
     return status;
   }
@@ -220,12 +222,15 @@ ChildStatus RunChild(const char* program, char* const* argv,
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  if (on_stdout != nullptr) posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   pid_t pid;
   int error = ::posix_spawn(&pid, program, &actions, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(err_pipe[1]);
+  if (on_stdout != nullptr) ::close(out_pipe[1]);
   if (error != 0) {
     ::close(err_pipe[0]);
+    if (on_stdout != nullptr) ::close(out_pipe[0]);
     status.start_error = error;
     return status;
   }
@@ -241,27 +246,42 @@ ChildStatus RunChild(const char* program, char* const* argv,
     passed_on.push_back(signal);
   }
 
-  // Read stderr until the child is gone. A grandchild (sccache starting its
-  // server) may keep the pipe open long after, so the child's exit, not the
-  // end of the pipe, ends the wait.
-  ::fcntl(err_pipe[0], F_SETFL, ::fcntl(err_pipe[0], F_GETFL) | O_NONBLOCK);
-  bool pipe_open = true;
+  // Read the pipes until the child is gone. A grandchild (sccache starting
+  // its server) may keep them open long after, so the child's exit, not the
+  // end of the pipes, ends the wait.
+  struct Stream {
+    int fd;
+    const std::function<void(absl::string_view)>* sink;
+    bool open;
+  };
+  std::vector<Stream> streams = {{err_pipe[0], &on_stderr, true}};
+  if (on_stdout != nullptr) streams.push_back({out_pipe[0], on_stdout, true});
+  for (Stream& stream : streams) {
+    ::fcntl(stream.fd, F_SETFL, ::fcntl(stream.fd, F_GETFL) | O_NONBLOCK);
+  }
   int wait_status = 0;
   for (;;) {
     pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
     if (done == pid) break;
     if (done < 0 && errno != EINTR) break;
-    struct pollfd fds[2] = {{g_sigchld_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    if (::poll(fds, pipe_open ? 2 : 1, -1) < 0 && errno != EINTR) break;
+    std::vector<struct pollfd> fds = {{g_sigchld_pipe[0], POLLIN, 0}};
+    for (const Stream& stream : streams) fds.push_back({stream.open ? stream.fd : -1, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
     if (fds[0].revents != 0) {
       char sink[64];
       while (::read(g_sigchld_pipe[0], sink, sizeof sink) > 0) {
       }
     }
-    if (pipe_open && fds[1].revents != 0) pipe_open = Drain(err_pipe[0], on_stderr);
+    for (size_t i = 0; i < streams.size(); ++i) {
+      if (streams[i].open && fds[i + 1].revents != 0) {
+        streams[i].open = Drain(streams[i].fd, *streams[i].sink);
+      }
+    }
   }
-  if (pipe_open) Drain(err_pipe[0], on_stderr);
-  ::close(err_pipe[0]);
+  for (Stream& stream : streams) {
+    if (stream.open) Drain(stream.fd, *stream.sink);
+    ::close(stream.fd);
+  }
   g_child = 0;
   for (int signal : passed_on) Handle(signal, SIG_DFL);
   Handle(SIGCHLD, SIG_DFL);

@@ -5,8 +5,11 @@
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
+// windows.h first: shellapi.h needs its types.
+// clang-format off
 #include <windows.h>
 #include <shellapi.h>
+// clang-format on
 
 #include <deque>
 #include <string>
@@ -31,8 +34,8 @@ std::wstring Wide(absl::string_view utf8) {
 
 std::string Utf8(const wchar_t* wide, size_t size) {
   if (size == 0) return std::string();
-  int n = ::WideCharToMultiByte(CP_UTF8, 0, wide, static_cast<int>(size), nullptr, 0, nullptr,
-                                nullptr);
+  int n =
+      ::WideCharToMultiByte(CP_UTF8, 0, wide, static_cast<int>(size), nullptr, 0, nullptr, nullptr);
   std::string out(static_cast<size_t>(n), '\0');
   ::WideCharToMultiByte(CP_UTF8, 0, wide, static_cast<int>(size), out.data(), n, nullptr, nullptr);
   return out;
@@ -114,12 +117,12 @@ std::wstring EnvironmentWithout(std::initializer_list<const char*> drop) {
   return block;
 }
 
-// Starts argv[0] with `argv`; stderr goes to `stderr_handle` when given.
+// Starts argv[0] with `argv`; stderr and stdout go to the handles when given.
 // Returns the process handle, or null with the error in `error`. The program
 // is the command line's first word: CreateProcessW searches PATH for a bare
 // name and adds .exe where it has no extension.
 HANDLE Start(char* const* argv, const std::wstring& environment, HANDLE stderr_handle,
-             DWORD* error) {
+             HANDLE stdout_handle, DWORD* error) {
   std::vector<const char*> args;
   for (char* const* a = argv; *a != nullptr; ++a) args.push_back(*a);
   std::wstring command_line = Wide(WindowsCommandLine(args));
@@ -128,12 +131,11 @@ HANDLE Start(char* const* argv, const std::wstring& environment, HANDLE stderr_h
   startup.cb = sizeof startup;
   startup.dwFlags = STARTF_USESTDHANDLES;
   startup.hStdInput = ::GetStdHandle(STD_INPUT_HANDLE);
-  startup.hStdOutput = ::GetStdHandle(STD_OUTPUT_HANDLE);
+  startup.hStdOutput = stdout_handle != nullptr ? stdout_handle : ::GetStdHandle(STD_OUTPUT_HANDLE);
   startup.hStdError = stderr_handle != nullptr ? stderr_handle : ::GetStdHandle(STD_ERROR_HANDLE);
   PROCESS_INFORMATION info = {};
   DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
-  if (!::CreateProcessW(nullptr, command_line.data(),
-                        nullptr, nullptr, TRUE, flags,
+  if (!::CreateProcessW(nullptr, command_line.data(), nullptr, nullptr, TRUE, flags,
                         environment.empty() ? nullptr : const_cast<wchar_t*>(environment.c_str()),
                         nullptr, &startup, &info)) {
     *error = ::GetLastError();
@@ -220,9 +222,9 @@ bool IsExecutableFile(const std::string& path) {
 
 bool SameFile(const std::string& a, const std::string& b) {
   auto identity = [](const std::string& path, BY_HANDLE_FILE_INFORMATION* info) {
-    HANDLE h = ::CreateFileW(Wide(path).c_str(), 0,
-                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+    HANDLE h =
+        ::CreateFileW(Wide(path).c_str(), 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                      nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
     if (h == INVALID_HANDLE_VALUE) return false;
     bool ok = ::GetFileInformationByHandle(h, info) != 0;
     ::CloseHandle(h);
@@ -267,48 +269,57 @@ std::unique_ptr<LogOutput> StderrLogOutput() {
   return std::unique_ptr<LogOutput>(new HandleLogOutput(::GetStdHandle(STD_ERROR_HANDLE), false));
 }
 
-ChildStatus RunChild(const char*, char* const* argv,
-                     std::initializer_list<const char*> drop_env,
-                     const std::function<void(absl::string_view)>& on_stderr) {
+ChildStatus RunChild(const char*, char* const* argv, std::initializer_list<const char*> drop_env,
+                     const std::function<void(absl::string_view)>& on_stderr,
+                     const std::function<void(absl::string_view)>* on_stdout) {
   ChildStatus status;
   SECURITY_ATTRIBUTES inherit = {sizeof inherit, nullptr, TRUE};
-  HANDLE read_end = nullptr, write_end = nullptr;
-  if (!::CreatePipe(&read_end, &write_end, &inherit, 0)) {
+  HANDLE err_read = nullptr, err_write = nullptr, out_read = nullptr, out_write = nullptr;
+  if (!::CreatePipe(&err_read, &err_write, &inherit, 0) ||
+      (on_stdout != nullptr && !::CreatePipe(&out_read, &out_write, &inherit, 0))) {
     status.start_error = static_cast<int>(::GetLastError());
     return status;
   }
-  ::SetHandleInformation(read_end, HANDLE_FLAG_INHERIT, 0);
+  ::SetHandleInformation(err_read, HANDLE_FLAG_INHERIT, 0);
+  if (out_read != nullptr) ::SetHandleInformation(out_read, HANDLE_FLAG_INHERIT, 0);
   DWORD error = 0;
   // argv[0] is the program (the shim puts sccache's path there).
-  HANDLE process = Start(argv, EnvironmentWithout(drop_env), write_end, &error);
-  ::CloseHandle(write_end);
+  HANDLE process = Start(argv, EnvironmentWithout(drop_env), err_write, out_write, &error);
+  ::CloseHandle(err_write);
+  if (out_write != nullptr) ::CloseHandle(out_write);
   if (process == nullptr) {
-    ::CloseHandle(read_end);
+    ::CloseHandle(err_read);
+    if (out_read != nullptr) ::CloseHandle(out_read);
     status.start_error = static_cast<int>(error);
     return status;
   }
   status.started = true;
-  // Read stderr until the child is gone; a grandchild (sccache's server) may
-  // hold the pipe open long after, so the child's exit ends the wait.
+  // Read the pipes until the child is gone; a grandchild (sccache's server)
+  // may hold them open long after, so the child's exit ends the wait.
   char buffer[16384];
-  auto drain = [&] {
+  auto drain = [&](HANDLE pipe, const std::function<void(absl::string_view)>& sink) {
     DWORD available = 0;
-    while (::PeekNamedPipe(read_end, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
+    while (::PeekNamedPipe(pipe, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
       DWORD n = 0;
-      if (!::ReadFile(read_end, buffer, std::min<DWORD>(available, sizeof buffer), &n, nullptr) ||
+      if (!::ReadFile(pipe, buffer, std::min<DWORD>(available, sizeof buffer), &n, nullptr) ||
           n == 0) {
         return;
       }
-      on_stderr(absl::string_view(buffer, n));
+      sink(absl::string_view(buffer, n));
     }
+  };
+  auto drain_all = [&] {
+    drain(err_read, on_stderr);
+    if (out_read != nullptr) drain(out_read, *on_stdout);
   };
   for (;;) {
     DWORD waited = ::WaitForSingleObject(process, 5);
-    drain();
+    drain_all();
     if (waited != WAIT_TIMEOUT) break;
   }
-  drain();
-  ::CloseHandle(read_end);
+  drain_all();
+  ::CloseHandle(err_read);
+  if (out_read != nullptr) ::CloseHandle(out_read);
   DWORD code = 1;
   ::GetExitCodeProcess(process, &code);
   ::CloseHandle(process);
@@ -322,7 +333,7 @@ void ExitLike(const ChildStatus& status) { ::ExitProcess(static_cast<UINT>(statu
 int Exec(const char*, char* const* argv) {
   // argv[0] is the program, as exec's callers pass it.
   DWORD error = 0;
-  HANDLE process = Start(argv, std::wstring(), nullptr, &error);
+  HANDLE process = Start(argv, std::wstring(), nullptr, nullptr, &error);
   if (process == nullptr) return static_cast<int>(error);
   ::WaitForSingleObject(process, INFINITE);
   DWORD code = 1;
@@ -333,10 +344,9 @@ int Exec(const char*, char* const* argv) {
 
 std::string ErrorText(int error) {
   wchar_t* text = nullptr;
-  DWORD n = ::FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                 FORMAT_MESSAGE_IGNORE_INSERTS,
-                             nullptr, static_cast<DWORD>(error), 0,
-                             reinterpret_cast<wchar_t*>(&text), 0, nullptr);
+  DWORD n = ::FormatMessageW(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, static_cast<DWORD>(error), 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
   std::string message = n > 0 ? Utf8(text, n) : absl::StrCat("error ", error);
   if (text != nullptr) ::LocalFree(text);
   absl::StripTrailingAsciiWhitespace(&message);
