@@ -39,6 +39,9 @@ bool IsExecutableFile(const std::string& path);
 // True when both paths name the same file (after links), by identity, not name.
 bool SameFile(const std::string& a, const std::string& b);
 
+// The current working directory.
+std::string CurrentDirectory();
+
 // The path of the running executable, or argv0 when the system cannot say.
 std::string SelfPath(const char* argv0);
 

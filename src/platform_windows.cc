@@ -236,6 +236,12 @@ bool SameFile(const std::string& a, const std::string& b) {
          ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
 }
 
+std::string CurrentDirectory() {
+  std::wstring buffer(32768, L'\0');
+  DWORD n = ::GetCurrentDirectoryW(static_cast<DWORD>(buffer.size()), buffer.data());
+  return n == 0 ? std::string(".") : Utf8(buffer.data(), n);
+}
+
 std::string SelfPath(const char* argv0) {
   std::wstring buffer(32768, L'\0');
   DWORD n = ::GetModuleFileNameW(nullptr, buffer.data(), static_cast<DWORD>(buffer.size()));

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "argfile.h"
 #include "classify.h"
+#include "doctor.h"
 #include "forward.h"
 #include "locate.h"
 #include "log.h"
@@ -29,7 +30,7 @@ namespace {
 constexpr absl::string_view kUsage =
     "usage: rustc-shim COMPILER [ARGS...]\n"
     "       rustc-shim --explain COMPILER [ARGS...]\n"
-    "       rustc-shim --help | --version\n";
+    "       rustc-shim --doctor | --help | --version\n";
 
 constexpr absl::string_view kHelp =
     "rustc-shim: a rustc wrapper for cargo that sends coverage and other\n"
@@ -42,6 +43,8 @@ constexpr absl::string_view kHelp =
     "Commands:\n"
     "    rustc-shim COMPILER ARGS...            what cargo runs: route and run\n"
     "    rustc-shim --explain COMPILER ARGS...  print the route and why; run nothing\n"
+    "    rustc-shim --doctor                    check that cargo uses rustc-shim and sccache "
+    "works\n"
     "    rustc-shim --help | --version\n"
     "\n"
     "Runs COMPILER ARGS... directly when any of these holds, else sccache COMPILER ARGS...:\n"
@@ -260,6 +263,7 @@ int Main(int argc, char** raw_argv) {
     WriteStdout(absl::StrCat("rustc-shim ", RUSTC_SHIM_VERSION, "\n"));
     return 0;
   }
+  if (first == "--doctor") return Doctor(argv[0]);
   const bool explain = first == "--explain";
   if (explain && argc < 3) {
     WriteStderr(kUsage);
