@@ -4,14 +4,14 @@
 # in one world (one CARGO_HOME, one SCCACHE_DIR and server), and compared by
 # the medians of its rounds.
 #   bash bench/e2e.sh PATH-TO-rustc-shim
-# BENCH_BUILDS rounds (default 5).
+# BENCH_BUILDS rounds (default 9).
 # shellcheck source-path=SCRIPTDIR/../tests/e2e
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/e2e/lib.sh"
 e2e_setup "$1"
 e2e_start_sccache
-builds=${BENCH_BUILDS:-5}
+builds=${BENCH_BUILDS:-9}
 sccache_bin=$(command -v sccache)
 real_rustc=$(rustc --print sysroot)/bin/rustc
 
