@@ -9,14 +9,7 @@
 
 #include "absl/strings/str_join.h"
 #include "argfile.h"
-
-namespace {
-
-void Check(bool condition) {
-  if (!condition) std::abort();
-}
-
-}  // namespace
+#include "check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rustc_shim;
@@ -30,10 +23,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::vector<absl::string_view> args;
   switch (mode) {
-    case 0: args = {"--crate-name", "@f", "x.rs"}; break;
-    case 1: args = {"-Zshell-argfiles", "@shell:f"}; break;
-    case 2: args = {"@f", "@missing", "@shell:f", "@f"}; break;
-    default: args = {"-Z", "shell-argfiles", "@f", "@shell:f"}; break;
+    case 0:
+      args = {"--crate-name", "@f", "x.rs"};
+      break;
+    case 1:
+      args = {"-Zshell-argfiles", "@shell:f"};
+      break;
+    case 2:
+      args = {"@f", "@missing", "@shell:f", "@f"};
+      break;
+    default:
+      args = {"-Z", "shell-argfiles", "@f", "@shell:f"};
+      break;
   }
   Expanded e = ExpandArgfiles(args, read);
   for (int i = 0; i < static_cast<int>(e.args.size()); ++i) {

@@ -8,16 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "check.h"
 #include "classify.h"
 #include "re2/re2.h"
-
-namespace {
-
-void Check(bool condition) {
-  if (!condition) std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rustc_shim;

@@ -4,15 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "check.h"
 #include "log.h"
-
-namespace {
-
-void Check(bool condition) {
-  if (!condition) std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rustc_shim;

@@ -12,19 +12,15 @@
 
 #include <string>
 
+#include "hex.h"
+
 extern char** environ;
 
 namespace {
 
-std::string Hex(const char* s) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char* p = reinterpret_cast<const unsigned char*>(s); *p; ++p) {
-    out.push_back(kDigits[*p >> 4]);
-    out.push_back(kDigits[*p & 15]);
-  }
-  return out;
-}
+// Values of FAKE_STDOUT / FAKE_STDERR are hex, so tests can ask for any bytes.
+using rustc_shim::testing::Hex;
+using rustc_shim::testing::Unhex;
 
 void WriteAll(int fd, const std::string& bytes) {
   size_t done = 0;
@@ -34,15 +30,6 @@ void WriteAll(int fd, const std::string& bytes) {
     if (n <= 0) return;
     done += static_cast<size_t>(n);
   }
-}
-
-// Values of FAKE_STDOUT / FAKE_STDERR are hex, so tests can ask for any bytes.
-std::string Unhex(const char* hex) {
-  std::string out;
-  for (size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
-    out.push_back(static_cast<char>(std::stoi(std::string(hex + i, 2), nullptr, 16)));
-  }
-  return out;
 }
 
 const char* Base(const char* path) {

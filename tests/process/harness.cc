@@ -14,16 +14,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "hex.h"
+
 namespace rustc_shim::testing {
 namespace {
-
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
 
 std::string RequireEnv(const char* name) {
   const char* value = getenv(name);
@@ -35,16 +29,6 @@ std::string RequireEnv(const char* name) {
 
 std::string ShimPath() { return RequireEnv("SHIM_EXE"); }
 std::string FakeToolPath() { return RequireEnv("FAKE_TOOL"); }
-
-std::string Hex(const std::string& bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 
 Sandbox::Sandbox() {
   std::string tmpl = "/tmp/shim-process-XXXXXX";

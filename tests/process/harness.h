@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "hex.h"
+
 namespace rustc_shim::testing {
 
 // What one child run produced.
@@ -63,9 +65,6 @@ class Sandbox {
 // Paths handed in by meson through the environment.
 std::string ShimPath();
 std::string FakeToolPath();
-
-// Bytes as hex, for FAKE_STDOUT / FAKE_STDERR.
-std::string Hex(const std::string& bytes);
 
 }  // namespace rustc_shim::testing
 

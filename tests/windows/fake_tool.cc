@@ -3,53 +3,32 @@
 // hex of their UTF-8) to %FAKE_RECORD%, writes %FAKE_STDERR% (hex) to stderr
 // and exits with %FAKE_EXIT%. Named sccache*.exe, it runs its arguments as
 // sccache would, unless %FAKE_SCCACHE_EXIT% asks it to fail first.
+// windows.h first: shellapi.h needs its types.
+// clang-format off
 #include <windows.h>
 #include <shellapi.h>
+// clang-format on
 
 #include <cwchar>
 #include <string>
 #include <vector>
 
 #include "cmdline.h"
+#include "hex.h"
+#include "wide.h"
 
 namespace {
 
-std::string Utf8(const wchar_t* w) {
-  int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, nullptr, 0, nullptr, nullptr);
-  std::string s(n > 0 ? n - 1 : 0, '\0');
-  if (n > 1) WideCharToMultiByte(CP_UTF8, 0, w, -1, s.data(), n, nullptr, nullptr);
-  return s;
-}
+using rustc_shim::testing::Hex;
+using rustc_shim::testing::Unhex;
+using rustc_shim::testing::Wide;
 
-std::wstring Wide(const std::string& s) {
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.c_str(), -1, nullptr, 0);
-  std::wstring w(n > 0 ? n - 1 : 0, L'\0');
-  if (n > 1) MultiByteToWideChar(CP_UTF8, 0, s.c_str(), -1, w.data(), n);
-  return w;
-}
+std::string Utf8(const wchar_t* w) { return rustc_shim::testing::Narrow(w); }
 
 std::string Env(const wchar_t* name) {
   wchar_t buffer[32768];
   DWORD n = GetEnvironmentVariableW(name, buffer, 32768);
   return n == 0 ? std::string() : Utf8(buffer);
-}
-
-std::string Hex(const std::string& s) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
 }
 
 void Append(const std::string& path, const std::string& text) {

@@ -13,40 +13,21 @@
 
 #include "cmdline.h"
 #include "doctest/doctest.h"
+#include "hex.h"
+#include "wide.h"
 
 namespace {
 
+using rustc_shim::testing::Hex;
+using rustc_shim::testing::Narrow;
+using rustc_shim::testing::Unhex;
+using rustc_shim::testing::Wide;
 using V = std::vector<std::string>;
-
-std::wstring Wide(const std::string& s) {
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.c_str(), -1, nullptr, 0);
-  std::wstring w(n > 0 ? n - 1 : 0, L'\0');
-  if (n > 1) MultiByteToWideChar(CP_UTF8, 0, s.c_str(), -1, w.data(), n);
-  return w;
-}
 
 std::string EnvOrDie(const char* name) {
   const char* v = getenv(name);
   REQUIRE(v != nullptr);
   return v;
-}
-
-std::string Hex(const std::string& s) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
 }
 
 std::string ReadAll(const std::string& path) {
@@ -95,13 +76,6 @@ class Box {
     std::filesystem::remove_all(std::filesystem::path(Wide(dir_)), ignored);
   }
 
-  static std::string Narrow(const wchar_t* w) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, nullptr, 0, nullptr, nullptr);
-    std::string s(n > 0 ? n - 1 : 0, '\0');
-    if (n > 1) WideCharToMultiByte(CP_UTF8, 0, w, -1, s.data(), n, nullptr, nullptr);
-    return s;
-  }
-
   std::string dir() const { return dir_; }
   std::string bin() const { return dir_ + "\\bin"; }
   std::string compiler() const { return dir_ + "\\fake-rustc.exe"; }
@@ -133,8 +107,8 @@ class Box {
     si.hStdError = err;
     PROCESS_INFORMATION pi = {};
     Result r;
-    bool started = CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, 0, nullptr,
-                                  nullptr, &si, &pi);
+    bool started =
+        CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr, &si, &pi);
     CloseHandle(out);
     CloseHandle(err);
     REQUIRE(started);
@@ -175,9 +149,17 @@ class Box {
   std::string dir_;
 };
 
-const V kHostile = {"--crate-name", "a b",          "",         "q\"u'o`te",     "trailing\\",
-                    "T:\\cache dir\\", "x\\\"y",    "\t",       "\xc3\xa9t\xc3\xa9 \xf0\x9f\xa6\x80",
-                    "--cfg=feature=\"std\"",         "C:\\Program Files\\x"};
+const V kHostile = {"--crate-name",
+                    "a b",
+                    "",
+                    "q\"u'o`te",
+                    "trailing\\",
+                    "T:\\cache dir\\",
+                    "x\\\"y",
+                    "\t",
+                    "\xc3\xa9t\xc3\xa9 \xf0\x9f\xa6\x80",
+                    "--cfg=feature=\"std\"",
+                    "C:\\Program Files\\x"};
 
 TEST_CASE("direct route: hostile arguments reach the compiler byte-identical") {
   Box box;
@@ -285,7 +267,8 @@ TEST_CASE("SHIM_SCCACHE with a Windows path; rustc-shim itself as sccache.exe is
 
   Box self;
   DeleteFileW(Wide(self.sccache()).c_str());
-  REQUIRE(CreateHardLinkW(Wide(self.sccache()).c_str(), Wide(EnvOrDie("SHIM_EXE")).c_str(), nullptr));
+  REQUIRE(
+      CreateHardLinkW(Wide(self.sccache()).c_str(), Wide(EnvOrDie("SHIM_EXE")).c_str(), nullptr));
   Result r = self.Run({self.compiler(), "x.rs"});
   CHECK(r.exit_code == 0);
   std::vector<Record> records = self.Records();
