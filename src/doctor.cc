@@ -182,19 +182,11 @@ int Doctor(const char* argv0) {
   const std::string self = SelfPath(argv0);
   absl::StrAppend(&report, "rustc-shim: ", self, "\n");
 
-  LocateEnv env;
-  env.shim_sccache = std::nullopt;
+  std::optional<std::string> shim_sccache;
   if (std::optional<absl::string_view> s = GetEnv("SHIM_SCCACHE"); s && !s->empty()) {
-    env.shim_sccache = std::string(*s);
+    shim_sccache = std::string(*s);
   }
-  env.path = std::string(GetEnv("PATH").value_or(""));
-  env.list_separator = kPathListSeparator;
-  env.extensions = ExecutableExtensions();
-  env.self = self;
-  env.is_executable = IsExecutableFile;
-  env.same_file = SameFile;
-  env.join = JoinPath;
-  env.has_directory = HasDirectory;
+  LocateEnv env = SystemLocateEnv(shim_sccache, argv0);
 
   // sccache: where, which version, whether its server answers.
   Located sccache = FindSccache(env);

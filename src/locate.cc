@@ -1,8 +1,11 @@
 #include "locate.h"
 
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "platform.h"
 
 namespace rustc_shim {
 
@@ -39,6 +42,20 @@ std::optional<std::string> FindProgram(absl::string_view name, const LocateEnv& 
     }
   }
   return std::nullopt;
+}
+
+LocateEnv SystemLocateEnv(std::optional<std::string> shim_sccache, const char* argv0) {
+  LocateEnv env;
+  env.shim_sccache = std::move(shim_sccache);
+  env.path = std::string(GetEnv("PATH").value_or(""));
+  env.list_separator = kPathListSeparator;
+  env.extensions = ExecutableExtensions();
+  env.self = SelfPath(argv0);
+  env.is_executable = IsExecutableFile;
+  env.same_file = SameFile;
+  env.join = JoinPath;
+  env.has_directory = HasDirectory;
+  return env;
 }
 
 Located FindSccache(const LocateEnv& env) {

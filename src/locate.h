@@ -40,6 +40,10 @@ struct Located {
 std::optional<std::string> FindProgram(absl::string_view name, const LocateEnv& env,
                                        std::vector<std::string>* skipped_self);
 
+// The search as this process sees it: PATH, PATHEXT and file checks from the
+// platform, this executable as `self`.
+LocateEnv SystemLocateEnv(std::optional<std::string> shim_sccache, const char* argv0);
+
 // Finds sccache: SHIM_SCCACHE as a path (when it has a directory part) or as a
 // name looked up on PATH; else `sccache` on PATH. Candidates that are this
 // executable are skipped, so a symlink named sccache cannot loop.

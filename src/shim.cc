@@ -109,20 +109,6 @@ std::shared_ptr<spdlog::logger> OpenLog() {
   return MakeLogger(**spec);
 }
 
-LocateEnv MakeLocateEnv(const Settings& settings, const char* argv0) {
-  LocateEnv env;
-  env.shim_sccache = settings.shim_sccache;
-  env.path = std::string(GetEnv("PATH").value_or(""));
-  env.list_separator = kPathListSeparator;
-  env.extensions = ExecutableExtensions();
-  env.self = SelfPath(argv0);
-  env.is_executable = IsExecutableFile;
-  env.same_file = SameFile;
-  env.join = JoinPath;
-  env.has_directory = HasDirectory;
-  return env;
-}
-
 // The decision for one invocation, with everything the log and --explain say.
 struct Plan {
   Decision decision;
@@ -176,7 +162,7 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
   plan.reason = Reason(plan.decision, expanded, raw_args);
 
   if (plan.decision.route != Route::kCache && !always_locate) return plan;
-  LocateEnv env = MakeLocateEnv(settings, argv0);
+  LocateEnv env = SystemLocateEnv(settings.shim_sccache, argv0);
   plan.sccache = FindSccache(env);
   if (plan.decision.route != Route::kCache) return plan;
   if (!plan.sccache->path) {
