@@ -21,32 +21,42 @@ leftovers() {
   done
 }
 
-# interrupt NAME SIGNAL: starts a clean cargo build in a process group of its
-# own, waits until the shim has routed some compiles, signals the group, and
-# checks that the build stopped and left nothing behind.
+# interrupt NAME SIGNAL ATTEMPT: starts a clean cargo build in a process group
+# of its own, waits until a shim is waiting on sccache's compile of regex or
+# regex-syntax (seconds long: a RUSTFLAGS cfg unique to the attempt keeps
+# them out of the cache), signals the group, and checks that the build
+# stopped and left nothing behind. Returns 2 when cargo was already done.
 interrupt() {
-  local name=$1 signal=$2 log=$E2E_DIR/$1.log
+  local name=$1 signal=$2 attempt=$3 log=$E2E_DIR/$1.log
   cargo clean >/dev/null 2>&1
   : >"$log"
   # In a process group of its own, with SIGINT and SIGQUIT back to their
   # defaults (a non-interactive shell starts background jobs ignoring them).
-  SHIM_LOG="info:$log" python3 -c '
+  RUSTFLAGS="--cfg signal_test_${name//-/_}_$attempt" SHIM_LOG="info:$log" python3 -c '
 import os, signal, sys
 for s in (signal.SIGINT, signal.SIGQUIT):
     signal.signal(s, signal.SIG_DFL)
 os.setsid()
 os.execvp(sys.argv[1], sys.argv[1:])' cargo build -j2 >"$E2E_DIR/$name.out" 2>&1 &
   local cargo_pid=$!
-  # Signal while a shim is waiting on sccache's compile of a dependency.
   local i live=0
   for (( i = 0; i < 1200; i++ )); do
-    if (( $(wc -l <"$log") >= 6 )) && leftovers | grep -qF " $SHIM "; then live=1; break; fi
+    if leftovers | grep -F " $SHIM " | grep -qE -- "--crate-name regex(_syntax)? "; then live=1; break; fi
+    kill -0 "$cargo_pid" 2>/dev/null || break
     sleep 0.05
   done
-  (( live )) || fail "$name: no shim was running mid-build: $(tail -n 5 "$E2E_DIR/$name.out")"
+  if (( ! live )); then
+    wait "$cargo_pid" || true
+    note "$name: no shim caught mid-compile of regex (attempt $attempt)"
+    return 2
+  fi
   note "$name: $(wc -l <"$log") compiles routed; running now: $(leftovers | grep -cF " $SHIM ") shims," \
     "$(leftovers | wc -l) build processes; sending SIG$signal to the group"
-  kill -s "$signal" -- "-$cargo_pid"
+  if ! kill -s "$signal" -- "-$cargo_pid" 2>/dev/null; then
+    wait "$cargo_pid" || true
+    note "$name: the build ended before the signal (attempt $attempt)"
+    return 2
+  fi
   local status=0
   wait "$cargo_pid" || status=$?
   (( status != 0 )) || fail "$name: cargo finished normally; the signal came too late"
@@ -61,6 +71,17 @@ os.execvp(sys.argv[1], sys.argv[1:])' cargo build -j2 >"$E2E_DIR/$name.out" 2>&1
   note "ok: $name: no process of the build left"
 }
 
-interrupt ctrl-c INT
-interrupt sigterm TERM
+# run NAME SIGNAL: up to three attempts at catching the build mid-compile.
+run() {
+  local attempt status
+  for attempt in 1 2 3; do
+    status=0
+    interrupt "$1" "$2" "$attempt" || status=$?
+    (( status == 2 )) || return "$status"
+  done
+  fail "$1: three builds ended before a shim could be caught mid-compile"
+}
+
+run ctrl-c INT
+run sigterm TERM
 e2e_pass
