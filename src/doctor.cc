@@ -179,14 +179,14 @@ std::optional<std::string> ConfigRustcWrapper(absl::string_view toml) {
 int Doctor(const char* argv0) {
   std::string report;
   std::vector<std::string> problems;
-  const std::string self = SelfPath(argv0);
-  absl::StrAppend(&report, "rustc-shim: ", self, "\n");
 
   std::optional<std::string> shim_sccache;
   if (std::optional<absl::string_view> s = GetEnv("SHIM_SCCACHE"); s && !s->empty()) {
     shim_sccache = std::string(*s);
   }
   LocateEnv env = SystemLocateEnv(shim_sccache, argv0);
+  const std::string& self = env.self;
+  absl::StrAppend(&report, "rustc-shim: ", self, "\n");
 
   // sccache: where, which version, whether its server answers.
   Located sccache = FindSccache(env);

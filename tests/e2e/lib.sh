@@ -253,56 +253,50 @@ log_summary() {
     | sort | uniq -c | sort -rn
 }
 
-# artifacts JSON: from cargo's --message-format=json output, the units that were
-# compiled (not fresh) as "dep|local<TAB>KIND<TAB>CRATE" (KIND: lib, bin, test,
-# custom-build; CRATE with - turned into _, as rustc's --crate-name has it).
-artifacts() {
-  python3 - "$1" <<'EOF'
+# cargo_artifacts MODE JSON [CRATE]: reads the compiler-artifact messages of
+# cargo's --message-format=json output once, and prints per MODE:
+#   units:       the units compiled (not fresh) as "dep|local<TAB>KIND<TAB>CRATE"
+#                (KIND: lib, bin, test, custom-build; CRATE with - turned into _,
+#                as rustc's --crate-name has it);
+#   files:       the files cargo reports for the target CRATE;
+#   executables: the test executables built, one path a line.
+cargo_artifacts() {
+  python3 - "$@" <<'EOF'
 import json, sys
-for line in open(sys.argv[1]):
+mode, path = sys.argv[1], sys.argv[2]
+for line in open(path):
     line = line.strip()
     if not line.startswith("{"):
         continue
     m = json.loads(line)
-    if m.get("reason") != "compiler-artifact" or m.get("fresh"):
+    if m.get("reason") != "compiler-artifact":
         continue
-    # "path+file://...#name@1.0" (cargo >= 1.77) or "name 1.0 (path+file://...)"
-    where = "local" if "path+file://" in m["package_id"] else "dep"
-    kind = m["target"]["kind"][0]
-    if m["profile"].get("test"):
-        kind = "test"
-    if kind in ("rlib", "dylib", "proc-macro"):
-        kind = "lib"
-    print(f'{where}\t{kind}\t{m["target"]["name"].replace("-", "_")}')
-EOF
-}
-
-# artifact_files JSON CRATE: the files cargo reports for the lib CRATE.
-artifact_files() {
-  python3 - "$1" "$2" <<'EOF2'
-import json, sys
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if not line.startswith("{"):
-        continue
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[2]:
+    if mode == "units" and not m.get("fresh"):
+        # "path+file://...#name@1.0" (cargo >= 1.77) or "name 1.0 (path+file://...)"
+        where = "local" if "path+file://" in m["package_id"] else "dep"
+        kind = m["target"]["kind"][0]
+        if m["profile"].get("test"):
+            kind = "test"
+        if kind in ("rlib", "dylib", "proc-macro"):
+            kind = "lib"
+        print(f'{where}\t{kind}\t{m["target"]["name"].replace("-", "_")}')
+    elif mode == "files" and m["target"]["name"] == sys.argv[3]:
         print("\n".join(m["filenames"]))
-EOF2
-}
-
-# executables JSON: the test executables cargo built, one path a line.
-test_executables() {
-  python3 - "$1" <<'EOF'
-import json, sys
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if not line.startswith("{"):
-        continue
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"].get("test"):
+    elif mode == "executables" and m.get("executable") and m["profile"].get("test"):
         print(m["executable"])
 EOF
+}
+artifacts() { cargo_artifacts units "$1"; }
+artifact_files() { cargo_artifacts files "$1" "$2"; }
+test_executables() { cargo_artifacts executables "$1"; }
+
+# llvm_cov_objects EXECUTABLE...: the executables as llvm-cov takes them (the
+# first alone, the others after -object), one argument a line.
+llvm_cov_objects() {
+  printf '%s\n' "$1"
+  shift
+  local t
+  for t in "$@"; do printf -- '-object\n%s\n' "$t"; done
 }
 
 # check_routes LOG ARTIFACTS ROUTE REASON-PREFIX WHERE KIND: every unit of

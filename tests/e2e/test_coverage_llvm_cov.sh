@@ -70,8 +70,7 @@ check_eq "test executables" "${#tests[@]}" 3
 
 "$LLVM_BIN/llvm-profdata" merge -sparse "${profiles[@]}" -o "$E2E_DIR/merged.profdata" \
   || fail "llvm-profdata merge failed"
-objects=("${tests[0]}")
-for t in "${tests[@]:1}"; do objects+=(-object "$t"); done
+mapfile -t objects < <(llvm_cov_objects "${tests[@]}")
 
 "$LLVM_BIN/llvm-cov" report --instr-profile "$E2E_DIR/merged.profdata" "${objects[@]}" "$WS/$GRADE_RS" \
   >"$E2E_DIR/report.txt" || fail "llvm-cov report failed"

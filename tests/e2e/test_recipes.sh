@@ -76,8 +76,7 @@ shopt -u nullglob
 mapfile -t tests < <(test_executables "$E2E_DIR/llvm-cov.json")
 (( ${#profiles[@]} > 0 && ${#tests[@]} > 0 )) || fail "cargo-llvm-cov protocol: no profiles or test executables"
 "$LLVM_BIN/llvm-profdata" merge -sparse "${profiles[@]}" -o "$E2E_DIR/llvm-cov.profdata"
-objects=("${tests[0]}")
-for t in "${tests[@]:1}"; do objects+=(-object "$t"); done
+mapfile -t objects < <(llvm_cov_objects "${tests[@]}")
 "$LLVM_BIN/llvm-cov" export --format=lcov --instr-profile "$E2E_DIR/llvm-cov.profdata" "${objects[@]}" \
   "$WS/$GRADE_RS" >"$E2E_DIR/llvm-cov.lcov" || fail "llvm-cov export failed"
 check_grade_lcov "$E2E_DIR/llvm-cov.lcov" "cargo-llvm-cov protocol" "$GRADE_LINES_HIT_LLVM_COV"
