@@ -4,14 +4,15 @@
 #ifndef RUSTC_SHIM_PLATFORM_H_
 #define RUSTC_SHIM_PLATFORM_H_
 
+#include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "error_or.h"
 
 namespace rustc_shim {
@@ -30,6 +31,10 @@ std::vector<std::string> ExecutableExtensions();
 // The value of an environment variable, or nullopt when it is not set.
 std::optional<absl::string_view> GetEnv(const char* name);
 
+// This process's environment entries ("NAME=value") whose names start with
+// `prefix`, in the environment's order.
+std::vector<absl::string_view> EnvEntries(absl::string_view prefix);
+
 // Reads a whole file into memory.
 ErrorOr<std::string> ReadFile(const std::string& path);
 
@@ -38,6 +43,25 @@ bool IsExecutableFile(const std::string& path);
 
 // True when both paths name the same file (after links), by identity, not name.
 bool SameFile(const std::string& a, const std::string& b);
+
+// A short text that changes whenever the file at `path` is replaced or
+// rewritten (its identity, size and modification time), or nullopt when it
+// cannot be read.
+std::optional<std::string> FileVersion(const std::string& path);
+
+// The directory of this user's alone for the shim's small state files. With
+// `create`, it is made when missing and checked to be this user's only, and
+// nullopt means there is none; without, its path is returned unchecked, for
+// reading through ReadOwnFile.
+std::optional<std::string> StateDirectory(bool create);
+
+// Replaces the file at `path` with `contents` whole (written beside it, then
+// renamed over it), readable by this user only. False on any failure.
+bool ReplaceFile(const std::string& path, absl::string_view contents);
+
+// How long ago, in milliseconds, the file at `path` was last written, when it
+// is a regular file of this user's own (a symlink is not followed); else nullopt.
+std::optional<int64_t> OwnFileAgeMillis(const std::string& path);
 
 // The current working directory.
 std::string CurrentDirectory();
@@ -73,10 +97,17 @@ ErrorOr<std::unique_ptr<LogOutput>> OpenLogFile(const std::string& path);
 // The process's standard error as a log output.
 std::unique_ptr<LogOutput> StderrLogOutput();
 
-// Replaces this process with `program` run with `argv` (null-terminated),
-// searching PATH when `program` has no directory part. Returns only on failure,
-// with the errno-style error code.
-int Exec(const char* program, char* const* argv);
+// Changes to this process's environment for a program it runs: variables
+// left out, and "NAME=value" entries added.
+struct EnvChanges {
+  absl::Span<const char* const> drop;
+  absl::Span<const char* const> add;
+};
+
+// Replaces this process with `program` run with `argv` (null-terminated) and
+// this process's environment changed by `env`, searching PATH when `program`
+// has no directory part. Returns only on failure, with the errno-style error code.
+int Exec(const char* program, char* const* argv, const EnvChanges& env = {});
 
 // How a child process ended.
 struct ChildStatus {
@@ -88,13 +119,12 @@ struct ChildStatus {
 };
 
 // Runs `program` (a path) with `argv` (null-terminated) and this process's
-// environment less the variables in `drop_env`, and waits for it. stdin and
+// environment changed by `env`, and waits for it. stdin and
 // every inherited descriptor are shared; its stderr reaches `on_stderr` piece
 // by piece as it is written, and so does its stdout through `on_stdout` when
 // one is given (else stdout is shared too). Signals that would end this
 // process (INT, TERM, HUP, QUIT) are passed on to the child meanwhile.
-ChildStatus RunChild(const char* program, char* const* argv,
-                     std::initializer_list<const char*> drop_env,
+ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& env,
                      const std::function<void(absl::string_view)>& on_stderr,
                      const std::function<void(absl::string_view)>* on_stdout = nullptr);
 

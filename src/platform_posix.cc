@@ -3,11 +3,11 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__APPLE__)
@@ -16,6 +16,7 @@
 
 extern char** environ;
 
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -52,6 +53,31 @@ class FdLogOutput : public LogOutput {
 
 Error ErrnoError(int error) { return Error{::strerror(error)}; }
 
+// This process's environment changed by `env`, null-terminated. An added
+// entry replaces one of the same name.
+std::vector<char*> ChildEnvironment(const EnvChanges& env) {
+  // The names to leave out, "NAME=" with the '=' (an added entry's own
+  // prefix), measured once: this runs on every cached compile.
+  std::vector<absl::string_view> prefixes;
+  prefixes.reserve(env.drop.size() + env.add.size());
+  for (const char* name : env.drop) prefixes.push_back(name);
+  for (const char* entry : env.add) {
+    prefixes.push_back(absl::string_view(entry, ::strcspn(entry, "=")));
+  }
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    bool drop = false;
+    for (absl::string_view name : prefixes) {
+      drop = drop || (!name.empty() && (*e)[0] == name[0] &&
+                      ::strncmp(*e, name.data(), name.size()) == 0 && (*e)[name.size()] == '=');
+    }
+    if (!drop) envp.push_back(*e);
+  }
+  for (const char* entry : env.add) envp.push_back(const_cast<char*>(entry));
+  envp.push_back(nullptr);
+  return envp;
+}
+
 }  // namespace
 
 const char kPathListSeparator = ':';
@@ -66,6 +92,14 @@ std::optional<absl::string_view> GetEnv(const char* name) {
   const char* value = ::getenv(name);
   if (value == nullptr) return std::nullopt;
   return absl::string_view(value);
+}
+
+std::vector<absl::string_view> EnvEntries(absl::string_view prefix) {
+  std::vector<absl::string_view> entries;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (::strncmp(*e, prefix.data(), prefix.size()) == 0) entries.push_back(*e);
+  }
+  return entries;
 }
 
 ErrorOr<std::string> ReadFile(const std::string& path) {
@@ -107,6 +141,67 @@ bool SameFile(const std::string& a, const std::string& b) {
   struct stat sa, sb;
   if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+std::optional<std::string> FileVersion(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+#if defined(__APPLE__)
+  const struct timespec& mtime = st.st_mtimespec;
+#else
+  const struct timespec& mtime = st.st_mtim;
+#endif
+  return absl::StrCat(st.st_dev, ":", st.st_ino, ":", st.st_size, ":", mtime.tv_sec, ".",
+                      mtime.tv_nsec);
+}
+
+std::optional<std::string> StateDirectory(bool create) {
+  // XDG_RUNTIME_DIR is the user's own by definition; the shared temporary
+  // directory gets a subdirectory named for the user, checked to be theirs.
+  std::string dir;
+  const char* runtime = ::getenv("XDG_RUNTIME_DIR");
+  if (runtime != nullptr && runtime[0] == '/') {
+    dir = absl::StrCat(runtime, "/rustc-shim");
+  } else {
+    const char* tmp = ::getenv("TMPDIR");
+    dir = absl::StrCat(tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp", "/rustc-shim-", ::geteuid());
+  }
+  // Readers check each file they read instead (ReadOwnFile).
+  if (!create) return dir;
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return std::nullopt;
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
+      (st.st_mode & 077) != 0) {
+    return std::nullopt;
+  }
+  return dir;
+}
+
+bool ReplaceFile(const std::string& path, absl::string_view contents) {
+  std::string temporary = absl::StrCat(path, ".", ::getpid());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
+  ok = ::close(fd) == 0 && ok;
+  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
+  if (!ok) ::unlink(temporary.c_str());
+  return ok;
+}
+
+std::optional<int64_t> OwnFileAgeMillis(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+    return std::nullopt;
+  }
+#if defined(__APPLE__)
+  const struct timespec& mtime = st.st_mtimespec;
+#else
+  const struct timespec& mtime = st.st_mtim;
+#endif
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return (static_cast<int64_t>(now.tv_sec) - mtime.tv_sec) * 1000 +
+         (static_cast<int64_t>(now.tv_nsec) - mtime.tv_nsec) / 1000000;
 }
 
 std::string CurrentDirectory() {
@@ -177,12 +272,67 @@ void Handle(int signal, void (*handler)(int)) {
 
 // A pipe whose ends are closed on exec (pipe2 is not on macOS).
 bool MakePipe(int fds[2], bool nonblocking) {
+#if defined(__linux__)
+  return ::pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) == 0;
+#else
   if (::pipe(fds) != 0) return false;
   for (int i = 0; i < 2; ++i) {
     ::fcntl(fds[i], F_SETFD, FD_CLOEXEC);
     if (nonblocking) ::fcntl(fds[i], F_SETFL, ::fcntl(fds[i], F_GETFL) | O_NONBLOCK);
   }
   return true;
+#endif
+}
+
+// Starts `program` with `argv` and `envp`, its stderr (and stdout, when
+// `out_fd` >= 0) on the given descriptors. Returns the child's pid, or -1 with
+// the error in `*error`. vfork and execve rather than posix_spawn: glibc's
+// posix_spawn walks every signal's disposition in the child before the exec
+// (over a hundred system calls), which execve does by itself for free.
+pid_t Spawn(const char* program, char* const* argv, char* const* envp, int err_fd, int out_fd,
+            int* error) {
+  sigset_t all, old;
+  sigfillset(&all);
+  // No handler of this process may run in the child, which shares its memory
+  // until the exec; signals stay blocked until then.
+  ::sigprocmask(SIG_BLOCK, &all, &old);
+  volatile int child_error = 0;
+  pid_t pid = ::vfork();
+  if (pid == 0) {
+    // Only system calls from here on: the memory is the parent's. (dup2 onto
+    // itself would keep close-on-exec: a pipe can be fd 1 or 2 only when the
+    // shim was started with them closed.)
+    for (auto [from, to] : {std::pair{err_fd, STDERR_FILENO}, std::pair{out_fd, STDOUT_FILENO}}) {
+      if (from < 0) continue;
+      if ((from == to ? ::fcntl(to, F_SETFD, 0) : ::dup2(from, to)) < 0) {
+        child_error = errno;
+        ::_exit(127);
+      }
+    }
+    // A handler becomes the default at the exec anyway; the parent's one
+    // handler (SIGCHLD's) must not run here before it.
+    struct sigaction action = {};
+    action.sa_handler = SIG_DFL;
+    ::sigaction(SIGCHLD, &action, nullptr);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    ::execve(program, argv, envp);
+    child_error = errno;
+    ::_exit(127);
+  }
+  int saved = errno;
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) {
+    *error = saved;
+    return -1;
+  }
+  if (child_error != 0) {
+    // The child is gone already: reap it, report why.
+    int ignored;
+    ::waitpid(pid, &ignored, 0);
+    *error = child_error;
+    return -1;
+  }
+  return pid;
 }
 
 // Reads what is there without blocking; false at end of file or error.
@@ -201,21 +351,11 @@ bool Drain(int fd, const std::function<void(absl::string_view)>& sink) {
 
 }  // namespace
 
-ChildStatus RunChild(const char* program, char* const* argv,
-                     std::initializer_list<const char*> drop_env,
+ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& env,
                      const std::function<void(absl::string_view)>& on_stderr,
                      const std::function<void(absl::string_view)>* on_stdout) {
   ChildStatus status;
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) {
-    bool drop = false;
-    for (const char* name : drop_env) {
-      size_t len = ::strlen(name);
-      drop = drop || (::strncmp(*e, name, len) == 0 && (*e)[len] == '=');
-    }
-    if (!drop) envp.push_back(*e);
-  }
-  envp.push_back(nullptr);
+  std::vector<char*> envp = ChildEnvironment(env);
 
   int err_pipe[2], out_pipe[2] = {-1, -1};
   if (!MakePipe(err_pipe, false) || (on_stdout != nullptr && !MakePipe(out_pipe, false)) ||
@@ -224,16 +364,11 @@ ChildStatus RunChild(const char* program, char* const* argv,
     return status;
   }
   Handle(SIGCHLD, OnChild);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  if (on_stdout != nullptr) posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  pid_t pid;
-  int error = ::posix_spawn(&pid, program, &actions, nullptr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  int error = 0;
+  pid_t pid = Spawn(program, argv, envp.data(), err_pipe[1], out_pipe[1], &error);
   ::close(err_pipe[1]);
   if (on_stdout != nullptr) ::close(out_pipe[1]);
-  if (error != 0) {
+  if (pid < 0) {
     ::close(err_pipe[0]);
     if (on_stdout != nullptr) ::close(out_pipe[0]);
     status.start_error = error;
@@ -315,9 +450,19 @@ void ExitLike(const ChildStatus& status) {
   ::_exit(status.exited ? status.code : 1);
 }
 
-int Exec(const char* program, char* const* argv) {
+int Exec(const char* program, char* const* argv, const EnvChanges& env) {
+  if (env.drop.size() == 0 && env.add.size() == 0) {
+    ::execvp(program, argv);
+    return errno;
+  }
+  // execvp with another environment: execvpe is GNU's only.
+  std::vector<char*> envp = ChildEnvironment(env);
+  char** saved = environ;
+  environ = envp.data();
   ::execvp(program, argv);
-  return errno;
+  int error = errno;
+  environ = saved;
+  return error;
 }
 
 std::string ErrorText(int error) { return ::strerror(error); }

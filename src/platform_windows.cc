@@ -95,16 +95,22 @@ HANDLE KillOnCloseJob() {
   return job;
 }
 
-// The environment block without the variables in `drop`, or empty to inherit.
-std::wstring EnvironmentWithout(std::initializer_list<const char*> drop) {
+// The environment block changed by `env` (an added entry replaces one of the
+// same name), or empty to inherit.
+std::wstring EnvironmentFor(const EnvChanges& env) {
   std::wstring block;
-  if (drop.size() == 0) return block;
+  if (env.drop.size() == 0 && env.add.size() == 0) return block;
+  std::vector<std::wstring> prefixes;  // "NAME=", compared without case as Windows does
+  for (const char* name : env.drop) prefixes.push_back(Wide(name) + L"=");
+  for (const char* entry : env.add) {
+    absl::string_view text(entry);
+    prefixes.push_back(Wide(text.substr(0, text.find('='))) + L"=");
+  }
   wchar_t* strings = ::GetEnvironmentStringsW();
   for (const wchar_t* p = strings; *p != L'\0'; p += wcslen(p) + 1) {
     std::wstring entry(p);
     bool dropped = false;
-    for (const char* name : drop) {
-      std::wstring prefix = Wide(name) + L"=";
+    for (const std::wstring& prefix : prefixes) {
       dropped = dropped || (entry.size() >= prefix.size() &&
                             ::CompareStringOrdinal(entry.c_str(), static_cast<int>(prefix.size()),
                                                    prefix.c_str(), static_cast<int>(prefix.size()),
@@ -113,6 +119,7 @@ std::wstring EnvironmentWithout(std::initializer_list<const char*> drop) {
     if (!dropped) block.append(entry).push_back(L'\0');
   }
   ::FreeEnvironmentStringsW(strings);
+  for (const char* entry : env.add) block.append(Wide(entry)).push_back(L'\0');
   block.push_back(L'\0');
   return block;
 }
@@ -236,6 +243,18 @@ bool SameFile(const std::string& a, const std::string& b) {
          ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
 }
 
+// Windows has no exec: the cache route always waits for sccache, so it never
+// needs to know whether sccache's server was seen working. No state is kept.
+std::optional<std::string> FileVersion(const std::string&) { return std::nullopt; }
+
+std::optional<std::string> StateDirectory(bool) { return std::nullopt; }
+
+bool ReplaceFile(const std::string&, absl::string_view) { return false; }
+
+std::optional<int64_t> OwnFileAgeMillis(const std::string&) { return std::nullopt; }
+
+std::vector<absl::string_view> EnvEntries(absl::string_view) { return {}; }
+
 std::string CurrentDirectory() {
   std::wstring buffer(32768, L'\0');
   DWORD n = ::GetCurrentDirectoryW(static_cast<DWORD>(buffer.size()), buffer.data());
@@ -275,7 +294,7 @@ std::unique_ptr<LogOutput> StderrLogOutput() {
   return std::unique_ptr<LogOutput>(new HandleLogOutput(::GetStdHandle(STD_ERROR_HANDLE), false));
 }
 
-ChildStatus RunChild(const char*, char* const* argv, std::initializer_list<const char*> drop_env,
+ChildStatus RunChild(const char*, char* const* argv, const EnvChanges& env,
                      const std::function<void(absl::string_view)>& on_stderr,
                      const std::function<void(absl::string_view)>* on_stdout) {
   ChildStatus status;
@@ -290,7 +309,7 @@ ChildStatus RunChild(const char*, char* const* argv, std::initializer_list<const
   if (out_read != nullptr) ::SetHandleInformation(out_read, HANDLE_FLAG_INHERIT, 0);
   DWORD error = 0;
   // argv[0] is the program (the shim puts sccache's path there).
-  HANDLE process = Start(argv, EnvironmentWithout(drop_env), err_write, out_write, &error);
+  HANDLE process = Start(argv, EnvironmentFor(env), err_write, out_write, &error);
   ::CloseHandle(err_write);
   if (out_write != nullptr) ::CloseHandle(out_write);
   if (process == nullptr) {
@@ -336,10 +355,10 @@ ChildStatus RunChild(const char*, char* const* argv, std::initializer_list<const
 
 void ExitLike(const ChildStatus& status) { ::ExitProcess(static_cast<UINT>(status.code)); }
 
-int Exec(const char*, char* const* argv) {
+int Exec(const char*, char* const* argv, const EnvChanges& env) {
   // argv[0] is the program, as exec's callers pass it.
   DWORD error = 0;
-  HANDLE process = Start(argv, std::wstring(), nullptr, nullptr, &error);
+  HANDLE process = Start(argv, EnvironmentFor(env), nullptr, nullptr, &error);
   if (process == nullptr) return static_cast<int>(error);
   ::WaitForSingleObject(process, INFINITE);
   DWORD code = 1;

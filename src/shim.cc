@@ -18,6 +18,7 @@
 #include "log.h"
 #include "platform.h"
 #include "re2/re2.h"
+#include "server.h"
 #include "spdlog/logger.h"
 
 #ifndef RUSTC_SHIM_VERSION
@@ -108,6 +109,15 @@ std::shared_ptr<spdlog::logger> OpenLog() {
   if (!spec->has_value()) return nullptr;
   return MakeLogger(**spec);
 }
+
+// Recent sccache refuses to run when it sees incremental compilation asked for
+// in the environment, and sccache 0.4 hashes every CARGO_* variable; the
+// compiles that reach it are not incremental, so these stay out of its
+// environment.
+constexpr const char* kNotForSccache[] = {"CARGO_INCREMENTAL", "CARGO_BUILD_INCREMENTAL"};
+
+// Tells sccache to compile by itself when its server goes away mid-request.
+constexpr const char* kCompileIfServerLost[] = {"SCCACHE_IGNORE_SERVER_IO_ERROR=1"};
 
 // The decision for one invocation, with everything the log and --explain say.
 struct Plan {
@@ -204,6 +214,9 @@ int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
   if (plan.fell_back) {
     absl::StrAppend(&out, "fallback: ", plan.fallback_reason, "; the compiler runs directly\n");
   }
+  if (EffectiveRoute(plan) == Route::kCache) {
+    absl::StrAppend(&out, "server: ", CheckServer(*plan.sccache->path).why, "\n");
+  }
   for (const std::string& skipped : plan.sccache->skipped_self) {
     absl::StrAppend(&out, "skipped: ", skipped, " (rustc-shim itself)\n");
   }
@@ -280,21 +293,33 @@ int Main(int argc, char** raw_argv) {
   }
 
   if (EffectiveRoute(plan) == Route::kCache) {
-    // sccache runs as a child rather than in place of the shim, so that its
-    // own failure (no server, a port taken by something else) can still end in
-    // a direct compile instead of a broken build. Recent sccache refuses to
-    // run when it sees incremental compilation asked for in the environment,
-    // and sccache 0.4 hashes every CARGO_* variable; the compiles that reach
-    // it are not incremental, so those two are left out of its environment.
     std::vector<char*> sccache_argv;
     sccache_argv.reserve(compiler_and_args.size() + 2);
     sccache_argv.push_back(plan.sccache->path->data());
     sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(), compiler_and_args.end());
     sccache_argv.push_back(nullptr);
+    ServerCheck server = CheckServer(*plan.sccache->path);
+    if (log) log->debug("server: {}", server.why);
+    if (server.seen_working) {
+      // sccache's server is known to be there, so sccache runs in place of
+      // the shim. Should the server still vanish mid-compile, sccache is told
+      // to compile by itself rather than fail (unless the user said otherwise).
+      EnvChanges env{kNotForSccache, {}};
+      if (!GetEnv("SCCACHE_IGNORE_SERVER_IO_ERROR")) env.add = kCompileIfServerLost;
+      int error = Exec(sccache_argv[0], sccache_argv.data(), env);
+      if (log) {
+        log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
+                  ErrorText(error));
+      }
+      return RunDirect(compiler_and_args.data(), log.get());
+    }
+    // Until then sccache runs as a child rather than in place of the shim, so
+    // that its own failure (no server, a port taken by something else) can
+    // still end in a direct compile instead of a broken build.
     StderrGate gate;
-    ChildStatus status = RunChild(
-        sccache_argv[0], sccache_argv.data(), {"CARGO_INCREMENTAL", "CARGO_BUILD_INCREMENTAL"},
-        [&gate](absl::string_view bytes) { WriteStderr(gate.Feed(bytes)); });
+    ChildStatus status =
+        RunChild(sccache_argv[0], sccache_argv.data(), {kNotForSccache, {}},
+                 [&gate](absl::string_view bytes) { WriteStderr(gate.Feed(bytes)); });
     if (!status.started) {
       if (log) {
         log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
@@ -308,8 +333,10 @@ int Main(int argc, char** raw_argv) {
                   absl::StrReplaceAll(said, {{"\n", " | "}}));
       }
     } else {
-      // The compile's own outcome, whatever it is: never run it twice.
+      // The compile's own outcome, whatever it is: never run it twice. It went
+      // through sccache's server, so later compiles may exec sccache.
       if (!gate.open()) WriteStderr(gate.held());
+      if (status.exited) RememberServer(server);
       ExitLike(status);
     }
   }

@@ -155,6 +155,10 @@ directory = "/usr/share/cargo/registry"
 [net]
 offline = true
 EOF
+  # The shim's own state (when a compile through sccache last succeeded) in
+  # the test's directory, not the user's.
+  export XDG_RUNTIME_DIR=$E2E_DIR/run
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
   export CARGO_TARGET_DIR=$E2E_DIR/target
   export CARGO_TERM_COLOR=never
   export SCCACHE_DIR=$E2E_DIR/sccache

@@ -6,7 +6,10 @@
 #      gets garbage, prints "sccache: error: ..." and exits 2 before compiling;
 #   2. sccache cannot start its server (TMPDIR unusable);
 #   3. no sccache at all, and SHIM_SCCACHE naming nothing;
-#   4. rustc-shim on PATH as `sccache`, as a symlink and as a copy: no loop.
+#   4. rustc-shim on PATH as `sccache`, as a symlink and as a copy: no loop;
+#   5. the server goes away while sccache runs in place of the shim (a compile
+#      through it succeeded moments ago): stopped between builds, and killed
+#      in the middle of compiles.
 # A compile error through sccache is run once, and reported once.
 # Usage: test_sccache_faults.sh PATH-TO-rustc-shim
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,12 +17,12 @@ e2e_setup "$@"
 need python3
 
 # build NAME [ENV...]: cargo clean, then cargo build with the shim logging
-# at warn level to NAME.log; the build must succeed and the binary run.
+# to NAME.log; the build must succeed and the binary run.
 build() {
   local name=$1
   shift
   cargo clean >/dev/null 2>&1
-  env "$@" SHIM_LOG="info:$E2E_DIR/$name.log" cargo build >"$E2E_DIR/$name.out" 2>&1 \
+  env "$@" SHIM_LOG="debug:$E2E_DIR/$name.log" cargo build >"$E2E_DIR/$name.out" 2>&1 \
     || fail "$name: cargo build failed: $(tail -n 30 "$E2E_DIR/$name.out")"
   local out
   out=$("$CARGO_TARGET_DIR/debug/shimfix-cli" "ann=95")
@@ -72,6 +75,64 @@ check_eq "compile error through sccache: routed once, to the cache" "$(count bro
 check_eq "compile error through sccache: no fallback" "$(count broken 'failed before compiling')" 0
 stats_snapshot after_error
 check_eq "compile error through sccache: sccache saw one request" "$(( after_error_requests - before_error_requests ))" 1
+
+# 5. The server goes away inside the lease. renew_lease: the shim's records of
+# success look made just now, so the next compiles run sccache in place of
+# the shim whatever the machine's speed.
+renew_lease() { touch "$XDG_RUNTIME_DIR"/rustc-shim/sccache-*; }
+# The server's pid: the sccache process started as a server on our port.
+server_pid() {
+  local pid
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx SCCACHE_START_SERVER=1 || continue
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "SCCACHE_SERVER_PORT=$SCCACHE_SERVER_PORT" \
+      || continue
+    echo "$pid"
+  done
+}
+build lease-first
+renew_lease
+sccache --stop-server >/dev/null 2>&1 || fail "sccache --stop-server failed"
+build lease-stopped
+check_ge "server stopped inside the lease: compiles with sccache in place of the shim" \
+  "$(count lease-stopped 'runs in place of the shim')" 9
+check_eq "server stopped inside the lease: no fallback needed" \
+  "$(count lease-stopped 'failed before compiling')" 0
+check_ge "server stopped inside the lease: sccache started a new server that served the build" \
+  "$(sccache --show-stats | stat_line /dev/stdin 'Compile requests')" 9
+
+# Killed with SIGKILL while compiles are under way through it: the build
+# still succeeds. (regex and regex-syntax take seconds; a cfg of this test
+# keeps them out of the cache.)
+killed=0
+for attempt in 1 2 3; do
+  cargo clean >/dev/null 2>&1
+  renew_lease
+  RUSTFLAGS="--cfg server_killed_$attempt" SHIM_LOG="debug:$E2E_DIR/killed.log" cargo build \
+    >"$E2E_DIR/killed.out" 2>&1 &
+  cargo_pid=$!
+  for (( i = 0; i < 1200; i++ )); do
+    if pgrep -f -- "^$(command -v sccache) .*--crate-name regex(_syntax)? " >/dev/null; then break; fi
+    kill -0 "$cargo_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  server=$(server_pid)
+  if kill -0 "$cargo_pid" 2>/dev/null && [[ -n $server ]] && kill -KILL "$server" 2>/dev/null; then
+    note "server $server killed mid-build (attempt $attempt):" \
+      "$(pgrep -fc -- "^$(command -v sccache) .*--crate-name") compiles were under way through it"
+    killed=1
+  fi
+  status=0
+  wait "$cargo_pid" || status=$?
+  (( status == 0 )) || fail "server killed mid-build: cargo build failed: $(tail -n 30 "$E2E_DIR/killed.out")"
+  (( killed )) && break
+  note "server killed mid-build: the build ended first (attempt $attempt)"
+done
+(( killed )) || fail "server killed mid-build: three builds ended before the kill"
+check_eq "server killed mid-build: the binary runs" "$("$CARGO_TARGET_DIR/debug/shimfix-cli" "ann=95")" \
+  '[{"grade":"A","name":"ann","score":95}]'
+note "server killed mid-build: $(count killed 'failed before compiling') compiles fell back," \
+  "$(count killed 'runs in place of the shim') ran sccache in place of the shim"
 sccache --stop-server >/dev/null 2>&1 || true
 E2E_SERVER_UP=0
 

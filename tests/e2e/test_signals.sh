@@ -4,7 +4,10 @@
 # a CI runner or `timeout` sends it) in the middle of a cargo build through
 # rustc-shim: cargo stops, and no process of the build stays behind: no
 # shim, no rustc, no sccache client. (sccache's server is a daemon of its
-# own; it is stopped at the end.) Usage: test_signals.sh PATH-TO-rustc-shim
+# own; it is stopped at the end.) Both ways the cache route runs sccache are
+# interrupted: as the shim's child (no recent success vouches for the server:
+# here the shim can record none) and in place of the shim (the steady state).
+# Usage: test_signals.sh PATH-TO-rustc-shim
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_setup "$@"
 e2e_start_sccache
@@ -22,17 +25,19 @@ leftovers() {
 }
 
 # interrupt NAME SIGNAL ATTEMPT: starts a clean cargo build in a process group
-# of its own, waits until a shim is waiting on sccache's compile of regex or
-# regex-syntax (seconds long: a RUSTFLAGS cfg unique to the attempt keeps
-# them out of the cache), signals the group, and checks that the build
-# stopped and left nothing behind. Returns 2 when cargo was already done.
+# of its own, waits until sccache's compile of regex or regex-syntax is under
+# way (seconds long: a RUSTFLAGS cfg unique to the attempt keeps them out of
+# the cache), signals the group, and checks that the build stopped and left
+# nothing behind. Returns 2 when cargo was already done. NAME ending in -child:
+# the shim may record no success, so sccache always runs as its child.
 interrupt() {
-  local name=$1 signal=$2 attempt=$3 log=$E2E_DIR/$1.log
+  local name=$1 signal=$2 attempt=$3 log=$E2E_DIR/$1.log state=$XDG_RUNTIME_DIR
+  [[ $name == *-child ]] && state=$E2E_DIR/no/such/dir
   cargo clean >/dev/null 2>&1
   : >"$log"
   # In a process group of its own, with SIGINT and SIGQUIT back to their
   # defaults (a non-interactive shell starts background jobs ignoring them).
-  RUSTFLAGS="--cfg signal_test_${name//-/_}_$attempt" SHIM_LOG="info:$log" python3 -c '
+  XDG_RUNTIME_DIR=$state RUSTFLAGS="--cfg signal_test_${name//-/_}_$attempt" SHIM_LOG="debug:$log" python3 -c '
 import os, signal, sys
 for s in (signal.SIGINT, signal.SIGQUIT):
     signal.signal(s, signal.SIG_DFL)
@@ -41,17 +46,27 @@ os.execvp(sys.argv[1], sys.argv[1:])' cargo build -j2 >"$E2E_DIR/$name.out" 2>&1
   local cargo_pid=$!
   local i live=0
   for (( i = 0; i < 1200; i++ )); do
-    if leftovers | grep -F " $SHIM " | grep -qE -- "--crate-name regex(_syntax)? "; then live=1; break; fi
+    if leftovers | grep -E "^[0-9]+ ($SHIM|$(command -v sccache)) " |
+      grep -qE -- "--crate-name regex(_syntax)? "; then live=1; break; fi
     kill -0 "$cargo_pid" 2>/dev/null || break
     sleep 0.05
   done
   if (( ! live )); then
     wait "$cargo_pid" || true
-    note "$name: no shim caught mid-compile of regex (attempt $attempt)"
+    note "$name: nothing caught mid-compile of regex (attempt $attempt)"
     return 2
   fi
-  note "$name: $(wc -l <"$log") compiles routed; running now: $(leftovers | grep -cF " $SHIM ") shims," \
-    "$(leftovers | wc -l) build processes; sending SIG$signal to the group"
+  local routed in_place
+  routed=$(grep -c ' info: ' "$log")
+  in_place=$(grep -c 'runs in place of the shim' "$log")
+  note "$name: $routed compiles routed, $in_place with sccache in place of the shim;" \
+    "running now: $(leftovers | grep -cF " $SHIM ") shims, $(leftovers | wc -l) build processes;" \
+    "sending SIG$signal to the group"
+  if [[ $name == *-child ]]; then
+    check_eq "$name: sccache never ran in place of the shim" "$in_place" 0
+  else
+    check_ge "$name: sccache ran in place of the shim" "$in_place" 1
+  fi
   if ! kill -s "$signal" -- "-$cargo_pid" 2>/dev/null; then
     wait "$cargo_pid" || true
     note "$name: the build ended before the signal (attempt $attempt)"
@@ -79,9 +94,11 @@ run() {
     interrupt "$1" "$2" "$attempt" || status=$?
     (( status == 2 )) || return "$status"
   done
-  fail "$1: three builds ended before a shim could be caught mid-compile"
+  fail "$1: three builds ended before the compile of regex could be caught"
 }
 
 run ctrl-c INT
 run sigterm TERM
+run ctrl-c-child INT
+run sigterm-child TERM
 e2e_pass

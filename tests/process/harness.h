@@ -37,13 +37,16 @@ class Sandbox {
  public:
   Sandbox();
   ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
 
   const std::string& dir() const { return dir_; }
   std::string bin() const { return dir_ + "/bin"; }
   std::string compiler() const { return dir_ + "/bin/fake-rustc"; }
   std::string sccache() const { return dir_ + "/bin/sccache"; }
 
-  // Environment the shim starts with: PATH=bin (nothing else), FAKE_RECORD.
+  // Environment the shim starts with: PATH=bin, FAKE_RECORD, and
+  // XDG_RUNTIME_DIR=dir, so the shim's state stays in the box.
   std::map<std::string, std::string> env;
 
   // Runs the shim with `args` (argv[1..]); `keep_fds` stay open in the child.
@@ -57,6 +60,9 @@ class Sandbox {
   std::vector<Record> Records() const;
   void Write(const std::string& name, const std::string& contents) const;
   std::string Read(const std::string& name) const;
+
+  // Makes every file of the shim's state in the box look written `seconds` ago.
+  void AgeState(int seconds) const;
 
  private:
   std::string dir_;

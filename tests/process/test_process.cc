@@ -195,6 +195,101 @@ TEST_CASE("sccache failing before it compiles: the compiler runs directly") {
                  "execute compile | sccache: caused by: Failed to send data") != std::string::npos);
 }
 
+// Runs one compile on the cache route; returns sccache's record, checked to be
+// either the shim's child (`in_place` false) or the shim itself after exec.
+Record CompileThroughSccache(const Sandbox& box, const V& args, bool in_place) {
+  RunResult r = box.Run(args);
+  CHECK(r.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() >= 2);
+  Record sccache = records[records.size() - 2];
+  CHECK(sccache.tool == "sccache");
+  V expected = {box.sccache()};
+  expected.insert(expected.end(), args.begin(), args.end());
+  CHECK(sccache.argv == expected);
+  CHECK(sccache.env.count("CARGO_INCREMENTAL") == 0);
+  CHECK(records.back().tool == "compiler");
+  CHECK(records.back().argv == args);
+  if (in_place) {
+    CHECK(sccache.pid == r.pid);
+  } else {
+    CHECK(sccache.ppid == r.pid);
+  }
+  return sccache;
+}
+
+TEST_CASE("sccache runs in place of the shim for a minute after a compile through it succeeded") {
+  Sandbox box;
+  box.env["CARGO_INCREMENTAL"] = "0";
+  V args = {box.compiler(), "--crate-name", "dep", "src/lib.rs"};
+  V explain = {"--explain"};
+  explain.insert(explain.end(), args.begin(), args.end());
+
+  // Nothing known yet: sccache is a child, so its failure could be caught.
+  CHECK(box.Run(explain).out.find("server: no compile through this sccache succeeded in the "
+                                  "last 60 s; sccache runs as a child") != std::string::npos);
+  Record first = CompileThroughSccache(box, args, false);
+  CHECK(first.env.count("SCCACHE_IGNORE_SERVER_IO_ERROR") == 0);
+
+  // Just succeeded: sccache replaces the shim, told to compile by itself
+  // should its server vanish mid-request.
+  CHECK(box.Run(explain).out.find("server: a compile through this sccache succeeded 0 s ago; "
+                                  "sccache runs in place of the shim (for 60 s after a "
+                                  "success)") != std::string::npos);
+  Record second = CompileThroughSccache(box, args, true);
+  CHECK(second.env.at("SCCACHE_IGNORE_SERVER_IO_ERROR") == "1");
+  // Running in place proves nothing new: the lease is not renewed by it.
+  box.AgeState(59);
+  CompileThroughSccache(box, args, true);
+
+  // The lease ran out: waited for again, so a failure is caught.
+  box.AgeState(61);
+  box.env["FAKE_SCCACHE_EXIT"] = "2";
+  box.env["FAKE_SCCACHE_STDERR"] = Hex("sccache: error: failed to execute compile\n");
+  RunResult caught = box.Run(args);
+  CHECK(caught.exit_code == 0);
+  CHECK(caught.err.empty());
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 8);
+  CHECK(records[6].ppid == caught.pid);
+  CHECK(records[7].tool == "compiler");
+  CHECK(records[7].pid == caught.pid);
+
+  // A failure renews nothing: the next compile is waited for too, and its
+  // success makes the one after run in place again.
+  box.env.erase("FAKE_SCCACHE_EXIT");
+  box.env.erase("FAKE_SCCACHE_STDERR");
+  CompileThroughSccache(box, args, false);
+  CompileThroughSccache(box, args, true);
+
+  // sccache configured otherwise (any SCCACHE_* variable, TMPDIR), or another
+  // sccache at the same path (an upgrade: a new file), has not been seen
+  // working yet. The user's own SCCACHE_IGNORE_SERVER_IO_ERROR stays as it is.
+  box.env["SCCACHE_IGNORE_SERVER_IO_ERROR"] = "0";
+  CompileThroughSccache(box, args, false);
+  CHECK(CompileThroughSccache(box, args, true).env.at("SCCACHE_IGNORE_SERVER_IO_ERROR") == "0");
+  box.env["SCCACHE_SERVER_PORT"] = "4227";
+  CompileThroughSccache(box, args, false);
+  CompileThroughSccache(box, args, true);
+  box.env["TMPDIR"] = box.dir();
+  CompileThroughSccache(box, args, false);
+  CompileThroughSccache(box, args, true);
+  std::string copy = box.dir() + "/bin/sccache.new";
+  REQUIRE(box.RunProgram("/bin/cp", {FakeToolPath(), copy}).exit_code == 0);
+  REQUIRE(rename(copy.c_str(), box.sccache().c_str()) == 0);
+  CompileThroughSccache(box, args, false);
+  CompileThroughSccache(box, args, true);
+
+  // A short SCCACHE_IDLE_TIMEOUT shortens the lease to half of it, so a server
+  // that idled out is always waited for.
+  box.env["SCCACHE_IDLE_TIMEOUT"] = "20";
+  CompileThroughSccache(box, args, false);
+  box.AgeState(9);
+  CompileThroughSccache(box, args, true);
+  box.AgeState(11);
+  CompileThroughSccache(box, args, false);
+}
+
 TEST_CASE("a compile that fails through sccache is never run twice") {
   for (const char* code : {"1", "101", "2"}) {
     CAPTURE(code);
@@ -533,7 +628,7 @@ TEST_CASE("parallel invocations logging to one file never interleave inside a li
 
   std::istringstream lines(box.Read("shim.log"));
   std::string line;
-  int info = 0, argv = 0, sccache = 0, other = 0;
+  int info = 0, argv = 0, sccache = 0, server = 0, other = 0;
   // Every line starts with a record's head (std::regex recurses per character,
   // so only the head is matched, not the 40 KB tail).
   const std::regex kHead(
@@ -548,6 +643,8 @@ TEST_CASE("parallel invocations logging to one file never interleave inside a li
       ++argv;
     } else if (line.find("debug: sccache: ") != std::string::npos) {
       ++sccache;
+    } else if (line.find("debug: server: ") != std::string::npos) {
+      ++server;
     } else {
       ++other;
     }
@@ -555,6 +652,7 @@ TEST_CASE("parallel invocations logging to one file never interleave inside a li
   CHECK(info == kThreads * kRuns);
   CHECK(argv == kThreads * kRuns);
   CHECK(sccache == kThreads * kRuns);
+  CHECK(server == kThreads * kRuns);
   CHECK(other == 0);
 }
 

@@ -1,0 +1,82 @@
+#include "server.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "platform.h"
+
+namespace rustc_shim {
+namespace {
+
+constexpr int64_t kLeaseMillis = 60'000;
+
+// A clock set back may leave a record that looks written in the future; more
+// than this much ahead, it vouches for nothing.
+constexpr int64_t kClockSlackMillis = 1'000;
+
+// Numbers go through std::to_string: see the note in shim.cc.
+std::string Seconds(int64_t millis) { return absl::StrCat(std::to_string(millis / 1000), " s"); }
+
+}  // namespace
+
+int64_t LeaseMillis(std::optional<absl::string_view> idle_timeout) {
+  if (!idle_timeout || idle_timeout->empty() || idle_timeout->size() > 9) return kLeaseMillis;
+  int64_t seconds = 0;
+  for (char c : *idle_timeout) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return kLeaseMillis;
+    seconds = seconds * 10 + (c - '0');
+  }
+  if (seconds == 0 || seconds * 1000 >= 2 * kLeaseMillis) return kLeaseMillis;
+  return seconds * 1000 / 2;
+}
+
+std::string RecordName(absl::string_view key) {
+  // FNV-1a: stable across runs and machines, unlike absl::Hash.
+  uint64_t hash = 0xcbf29ce484222325u;
+  for (unsigned char c : key) {
+    hash ^= c;
+    hash *= 0x100000001b3u;
+  }
+  std::string name = "sccache-0123456789abcdef";
+  for (size_t i = name.size(); i-- > name.size() - 16; hash >>= 4) {
+    name[i] = "0123456789abcdef"[hash & 0xf];
+  }
+  return name;
+}
+
+ServerCheck CheckServer(const std::string& sccache) {
+  ServerCheck check;
+  const int64_t lease = LeaseMillis(GetEnv("SCCACHE_IDLE_TIMEOUT"));
+  std::optional<std::string> version = FileVersion(sccache);
+  std::optional<std::string> dir = StateDirectory(false);
+  std::optional<int64_t> age;
+  if (version && dir) {
+    // sccache's configuration: where its server listens, how it starts, what
+    // it caches in. Any change, and the lease no longer applies.
+    check.key = absl::StrCat("sccache ", sccache, "\nversion ", *version,
+                             "\nTMPDIR=", GetEnv("TMPDIR").value_or(""), "\n");
+    for (absl::string_view entry : EnvEntries("SCCACHE_")) {
+      absl::StrAppend(&check.key, entry, "\n");
+    }
+    age = OwnFileAgeMillis(JoinPath(*dir, RecordName(check.key)));
+  }
+  if (age && *age >= -kClockSlackMillis && *age < lease) {
+    check.seen_working = true;
+    check.why = absl::StrCat("a compile through this sccache succeeded ", Seconds(*age),
+                             " ago; sccache runs in place of the shim (for ", Seconds(lease),
+                             " after a success)");
+  } else {
+    check.why =
+        absl::StrCat("no compile through this sccache succeeded in the last ", Seconds(lease),
+                     "; sccache runs as a child, so that its failure falls back to the "
+                     "compiler");
+  }
+  return check;
+}
+
+void RememberServer(const ServerCheck& check) {
+  if (check.key.empty()) return;
+  std::optional<std::string> dir = StateDirectory(true);
+  if (dir) ReplaceFile(JoinPath(*dir, RecordName(check.key)), check.key);
+}
+
+}  // namespace rustc_shim
