@@ -57,7 +57,7 @@ std::optional<std::string> StateDirectory(bool create);
 
 // Replaces the file at `path` with `contents` whole (written beside it, then
 // renamed over it), readable by this user only. False on any failure.
-bool ReplaceFile(const std::string& path, absl::string_view contents);
+bool WriteFileAtomically(const std::string& path, absl::string_view contents);
 
 // How long ago, in milliseconds, the file at `path` was last written, when it
 // is a regular file of this user's own (a symlink is not followed); else nullopt.

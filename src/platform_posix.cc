@@ -177,7 +177,7 @@ std::optional<std::string> StateDirectory(bool create) {
   return dir;
 }
 
-bool ReplaceFile(const std::string& path, absl::string_view contents) {
+bool WriteFileAtomically(const std::string& path, absl::string_view contents) {
   std::string temporary = absl::StrCat(path, ".", ::getpid());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return false;

@@ -249,7 +249,7 @@ std::optional<std::string> FileVersion(const std::string&) { return std::nullopt
 
 std::optional<std::string> StateDirectory(bool) { return std::nullopt; }
 
-bool ReplaceFile(const std::string&, absl::string_view) { return false; }
+bool WriteFileAtomically(const std::string&, absl::string_view) { return false; }
 
 std::optional<int64_t> OwnFileAgeMillis(const std::string&) { return std::nullopt; }
 

@@ -76,7 +76,7 @@ ServerCheck CheckServer(const std::string& sccache) {
 void RememberServer(const ServerCheck& check) {
   if (check.key.empty()) return;
   std::optional<std::string> dir = StateDirectory(true);
-  if (dir) ReplaceFile(JoinPath(*dir, RecordName(check.key)), check.key);
+  if (dir) WriteFileAtomically(JoinPath(*dir, RecordName(check.key)), check.key);
 }
 
 }  // namespace rustc_shim
