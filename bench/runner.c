@@ -1,8 +1,11 @@
 /* Times commands side by side. Each line of the spec file is one command:
  *   NAME <TAB> [KEY=VALUE <TAB>]... -- <TAB> PROGRAM <TAB> ARG...
  * Every round runs each command ITERS times (posix_spawn + wait), in turn, so
- * that a noisy neighbour slows all of them alike; the result per command is
- * the median over rounds of the mean time of one run, in microseconds. */
+ * that a noisy neighbour slows all of them alike, starting one command later
+ * each round so that no command always runs first. Output, one line per
+ * command: NAME <TAB> the median over rounds of the mean time of one run, in
+ * microseconds <TAB> every round's mean, comma-separated (for ratios taken
+ * within a round, which a slow stretch of the machine cannot skew). */
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -13,7 +16,7 @@
 
 extern char **environ;
 
-enum { kMaxCommands = 64, kMaxRounds = 200 };
+enum { kMaxCommands = 64, kMaxRounds = 1000 };
 
 typedef struct {
   char *name;
@@ -91,8 +94,8 @@ int main(int argc, char **argv) {
   posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
   for (int r = 0; r < rounds; ++r) {
-    for (int i = 0; i < n; ++i) {
-      Command *c = &commands[i];
+    for (int j = 0; j < n; ++j) {
+      Command *c = &commands[(j + r) % n];
       double start = Now();
       for (int k = 0; k < iters; ++k) {
         pid_t pid;
@@ -111,8 +114,12 @@ int main(int argc, char **argv) {
     }
   }
   for (int i = 0; i < n; ++i) {
-    qsort(commands[i].samples, (size_t)rounds, sizeof(double), Compare);
-    printf("%s\t%.1f\n", commands[i].name, commands[i].samples[rounds / 2]);
+    double sorted[kMaxRounds];
+    memcpy(sorted, commands[i].samples, (size_t)rounds * sizeof(double));
+    qsort(sorted, (size_t)rounds, sizeof(double), Compare);
+    printf("%s\t%.1f\t", commands[i].name, sorted[rounds / 2]);
+    for (int r = 0; r < rounds; ++r) printf("%s%.1f", r ? "," : "", commands[i].samples[r]);
+    printf("\n");
   }
   return 0;
 }

@@ -185,7 +185,7 @@ int Doctor(const char* argv0) {
     shim_sccache = std::string(*s);
   }
   LocateEnv env = SystemLocateEnv(shim_sccache, argv0);
-  const std::string& self = env.self;
+  const std::string self = SelfPath(argv0);
   absl::StrAppend(&report, "rustc-shim: ", self, "\n");
 
   // sccache: where, which version, whether its server answers.

@@ -50,7 +50,7 @@ LocateEnv SystemLocateEnv(std::optional<std::string> shim_sccache, const char* a
   env.path = std::string(GetEnv("PATH").value_or(""));
   env.list_separator = kPathListSeparator;
   env.extensions = ExecutableExtensions();
-  env.self = SelfPath(argv0);
+  env.self = SelfIdentity(argv0);
   env.is_executable = IsExecutableFile;
   env.same_file = SameFile;
   env.join = JoinPath;

@@ -20,7 +20,7 @@ struct LocateEnv {
   // Tried in turn after a name that has none of them (PATHEXT on Windows);
   // a name that ends in one is tried as it is.
   std::vector<std::string> extensions = {""};
-  std::string self;  // this executable
+  std::string self;  // this executable, as a path SameFile understands
   std::function<bool(const std::string&)> is_executable;
   std::function<bool(const std::string&, const std::string&)> same_file;
   std::function<std::string(absl::string_view, absl::string_view)> join;

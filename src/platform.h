@@ -69,6 +69,10 @@ std::string CurrentDirectory();
 // The path of the running executable, or argv0 when the system cannot say.
 std::string SelfPath(const char* argv0);
 
+// A path that names the running executable to SameFile: /proc/self/exe on
+// Linux (one stat instead of a readlink and a stat), else SelfPath(argv0).
+std::string SelfIdentity(const char* argv0);
+
 // `dir` and `name` joined with the platform's separator.
 std::string JoinPath(absl::string_view dir, absl::string_view name);
 

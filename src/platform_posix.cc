@@ -16,6 +16,7 @@
 
 extern char** environ;
 
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -131,21 +132,47 @@ ErrorOr<std::string> ReadFile(const std::string& path) {
   return data;
 }
 
+namespace {
+
+// stat(2), remembering the last few answers: the cache route asks about
+// sccache's file three times (is it executable, is it this shim, which
+// version), and each system call is a measurable part of its cost.
+bool Stat(const std::string& path, struct stat* st) {
+  struct Entry {
+    std::string path;
+    struct stat st;
+  };
+  static Entry entries[4];
+  static size_t next = 0;
+  for (const Entry& entry : entries) {
+    if (!entry.path.empty() && entry.path == path) {
+      *st = entry.st;
+      return true;
+    }
+  }
+  if (::stat(path.c_str(), st) != 0) return false;
+  entries[next] = {path, *st};
+  next = (next + 1) % std::size(entries);
+  return true;
+}
+
+}  // namespace
+
 bool IsExecutableFile(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (!Stat(path, &st) || !S_ISREG(st.st_mode)) return false;
   return ::access(path.c_str(), X_OK) == 0;
 }
 
 bool SameFile(const std::string& a, const std::string& b) {
   struct stat sa, sb;
-  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  if (!Stat(a, &sa) || !Stat(b, &sb)) return false;
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 std::optional<std::string> FileVersion(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if (!Stat(path, &st)) return std::nullopt;
 #if defined(__APPLE__)
   const struct timespec& mtime = st.st_mtimespec;
 #else
@@ -220,6 +247,15 @@ std::string SelfPath(const char* argv0) {
   if (_NSGetExecutablePath(buffer, &size) == 0) return std::string(buffer);
 #endif
   return argv0 == nullptr ? std::string() : std::string(argv0);
+}
+
+std::string SelfIdentity(const char* argv0) {
+#if defined(__linux__)
+  (void)argv0;
+  return "/proc/self/exe";
+#else
+  return SelfPath(argv0);
+#endif
 }
 
 std::string JoinPath(absl::string_view dir, absl::string_view name) {

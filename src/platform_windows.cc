@@ -268,6 +268,8 @@ std::string SelfPath(const char* argv0) {
   return Utf8(buffer.data(), n);
 }
 
+std::string SelfIdentity(const char* argv0) { return SelfPath(argv0); }
+
 std::string JoinPath(absl::string_view dir, absl::string_view name) {
   if (dir.empty()) dir = ".";
   if (dir.back() == '\\' || dir.back() == '/') return absl::StrCat(dir, name);
