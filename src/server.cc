@@ -52,11 +52,17 @@ ServerCheck CheckServer(const std::string& sccache) {
   if (version && dir) {
     // sccache's configuration: where its server listens, how it starts, what
     // it caches in. Any change, and the lease no longer applies.
+    // The record itself names the variables but holds none of their values:
+    // some carry credentials (a Redis URL, a storage key).
     check.key = absl::StrCat("sccache ", sccache, "\nversion ", *version,
                              "\nTMPDIR=", GetEnv("TMPDIR").value_or(""), "\n");
+    check.record =
+        absl::StrCat("sccache ", sccache, "\nversion ", *version, "\nconfiguration TMPDIR");
     for (absl::string_view entry : EnvEntries("SCCACHE_")) {
       absl::StrAppend(&check.key, entry, "\n");
+      absl::StrAppend(&check.record, " ", entry.substr(0, entry.find('=')));
     }
+    check.record.push_back('\n');
     age = OwnFileAgeMillis(JoinPath(*dir, RecordName(check.key)));
   }
   if (age && *age >= -kClockSlackMillis && *age < lease) {
@@ -76,7 +82,7 @@ ServerCheck CheckServer(const std::string& sccache) {
 void RememberServer(const ServerCheck& check) {
   if (check.key.empty()) return;
   std::optional<std::string> dir = StateDirectory(true);
-  if (dir) WriteFileAtomically(JoinPath(*dir, RecordName(check.key)), check.key);
+  if (dir) WriteFileAtomically(JoinPath(*dir, RecordName(check.key)), check.record);
 }
 
 }  // namespace rustc_shim

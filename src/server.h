@@ -36,6 +36,7 @@ std::string RecordName(absl::string_view key);
 struct ServerCheck {
   bool seen_working = false;  // exec sccache: a compile through it just succeeded
   std::string key;            // the sccache, its version, its configuration
+  std::string record;         // what the record file says: the key without values
   std::string why;            // one line for the log and --explain
 };
 

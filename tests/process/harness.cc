@@ -62,6 +62,17 @@ void Sandbox::AgeState(int seconds) const {
   closedir(listing);
 }
 
+std::string Sandbox::ReadState() const {
+  std::string state = dir_ + "/rustc-shim", all;
+  DIR* listing = opendir(state.c_str());
+  if (listing == nullptr) return all;
+  while (dirent* entry = readdir(listing)) {
+    if (entry->d_name[0] != '.') all += Read(std::string("rustc-shim/") + entry->d_name);
+  }
+  closedir(listing);
+  return all;
+}
+
 Sandbox::~Sandbox() {
   std::string command = "rm -rf '" + dir_ + "'";
   if (system(command.c_str()) != 0) {

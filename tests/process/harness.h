@@ -64,6 +64,9 @@ class Sandbox {
   // Makes every file of the shim's state in the box look written `seconds` ago.
   void AgeState(int seconds) const;
 
+  // The contents of every file of the shim's state in the box, one after another.
+  std::string ReadState() const;
+
  private:
   std::string dir_;
 };

@@ -228,8 +228,13 @@ TEST_CASE("sccache runs in place of the shim for a minute after a compile throug
   // Nothing known yet: sccache is a child, so its failure could be caught.
   CHECK(box.Run(explain).out.find("server: no compile through this sccache succeeded in the "
                                   "last 60 s; sccache runs as a child") != std::string::npos);
+  box.env["SCCACHE_REDIS"] = "redis://:hunter2@cache.example:6379";
   Record first = CompileThroughSccache(box, args, false);
   CHECK(first.env.count("SCCACHE_IGNORE_SERVER_IO_ERROR") == 0);
+  // The record names sccache's variables but keeps no value: some are secrets.
+  const std::string state = box.ReadState();
+  CHECK(state.find("configuration TMPDIR SCCACHE_REDIS\n") != std::string::npos);
+  CHECK(state.find("hunter2") == std::string::npos);
 
   // Just succeeded: sccache replaces the shim, told to compile by itself
   // should its server vanish mid-request.
