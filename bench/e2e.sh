@@ -35,8 +35,9 @@ rebuild() {
   seconds env RUSTC_WRAPPER="$wrapper" "$@" cargo build --tests
 }
 
-# compare NAME-A NAME-B CMD-A -- CMD-B: interleaved rounds; prints both medians
-# and B/A.
+# compare NAME-A NAME-B CMD-A -- CMD-B: interleaved rounds (A first in even
+# rounds, B first in odd ones); prints both medians and the median over rounds
+# of B/A within a round, which a slow stretch of the machine cannot skew.
 compare() {
   local a=$1 b=$2
   shift 2
@@ -48,13 +49,23 @@ compare() {
   : >"$E2E_DIR/$b.times"
   local i
   for (( i = 0; i < builds; i++ )); do
-    "${cmd_a[@]}" >>"$E2E_DIR/$a.times"
-    "${cmd_b[@]}" >>"$E2E_DIR/$b.times"
+    if (( i % 2 == 0 )); then
+      "${cmd_a[@]}" >>"$E2E_DIR/$a.times"
+      "${cmd_b[@]}" >>"$E2E_DIR/$b.times"
+    else
+      "${cmd_b[@]}" >>"$E2E_DIR/$b.times"
+      "${cmd_a[@]}" >>"$E2E_DIR/$a.times"
+    fi
   done
-  local ma mb
-  ma=$(median "$E2E_DIR/$a.times")
-  mb=$(median "$E2E_DIR/$b.times")
-  printf '%-34s %8.3f s\n%-34s %8.3f s   ratio %.3f\n' "$a" "$ma" "$b" "$mb" "$(echo "$mb / $ma" | bc -l)"
+  python3 - "$a" "$E2E_DIR/$a.times" "$b" "$E2E_DIR/$b.times" <<'PY'
+import statistics, sys
+a, fa, b, fb = sys.argv[1:]
+ta = [float(x) for x in open(fa)]
+tb = [float(x) for x in open(fb)]
+ratio = statistics.median(y / x for x, y in zip(ta, tb))
+print(f"{a:<34} {statistics.median(ta):8.3f} s")
+print(f"{b:<34} {statistics.median(tb):8.3f} s   ratio {ratio:.3f} (median of {len(ta)} paired rounds)")
+PY
 }
 
 echo "== end to end on the fixture workspace ($builds interleaved rounds each; medians)"
@@ -71,18 +82,27 @@ compare "coverage build, no wrapper" "coverage build, rustc-shim" \
   rebuild "" RUSTFLAGS=-Cinstrument-coverage -- rebuild "$SHIM" RUSTFLAGS=-Cinstrument-coverage
 
 echo
-echo "== cargo's -vV probe (runner: 21 rounds x 20 runs, interleaved; medians)"
+echo "== cargo's -vV probe (runner: 61 rounds x 10 runs, interleaved; medians)"
 spec=$E2E_DIR/probe.spec
 printf '%s\t--\t%s\t-vV\n' rustc "$real_rustc" >"$spec"
 printf '%s\t--\t%s\t%s\t-vV\n' rustc-shim "$SHIM" "$real_rustc" >>"$spec"
 printf '%s\t--\t%s\t%s\t-vV\n' sccache "$sccache_bin" "$real_rustc" >>"$spec"
-"$RUNNER" "$spec" 21 20 >"$E2E_DIR/probe"
+"$RUNNER" "$spec" 61 10 >"$E2E_DIR/probe"
 # rustc -vV itself takes about 10 ms (it loads the compiler's shared library);
-# what a wrapper adds is the time over it.
-awk -F'\t' '{ t[$1] = $2; printf "%-34s %8.1f us\n", "-vV " ($1 == "rustc" ? "(rustc alone)" : "through " $1), $2 }
-  END {
-    shim = t["rustc-shim"] - t["rustc"]; cache = t["sccache"] - t["rustc"]
-    printf "added over rustc: rustc-shim %.1f us, sccache %.1f us; sccache / rustc-shim = %.1fx (target >= 5)\n",
-      shim, cache, cache / (shim > 1 ? shim : 1)
-  }' "$E2E_DIR/probe"
+# what a wrapper adds is the time over it, taken within each round.
+python3 - "$E2E_DIR/probe" <<'PY'
+import statistics, sys
+t, rounds = {}, {}
+for line in open(sys.argv[1]):
+    name, median, samples = line.rstrip('\n').split('\t')
+    t[name], rounds[name] = float(median), [float(v) for v in samples.split(',')]
+for name in t:
+    label = "(rustc alone)" if name == "rustc" else "through " + name
+    print(f"{'-vV ' + label:<34} {t[name]:8.1f} us")
+def added(name):
+    return statistics.median(x - r for x, r in zip(rounds[name], rounds['rustc']))
+shim, cache = added('rustc-shim'), added('sccache')
+print(f"added over rustc (median within rounds): rustc-shim {shim:.1f} us, sccache {cache:.1f} us;"
+      f" sccache / rustc-shim = {cache / max(shim, 1.0):.1f}x (target >= 5)")
+PY
 e2e_pass >/dev/null

@@ -52,7 +52,7 @@ std::optional<std::string> FileVersion(const std::string& path);
 // The directory of this user's alone for the shim's small state files. With
 // `create`, it is made when missing and checked to be this user's only, and
 // nullopt means there is none; without, its path is returned unchecked, for
-// reading through ReadOwnFile.
+// files checked one by one (OwnFileAgeMillis).
 std::optional<std::string> StateDirectory(bool create);
 
 // Replaces the file at `path` with `contents` whole (written beside it, then

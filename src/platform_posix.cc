@@ -57,8 +57,8 @@ Error ErrnoError(int error) { return Error{::strerror(error)}; }
 // This process's environment changed by `env`, null-terminated. An added
 // entry replaces one of the same name.
 std::vector<char*> ChildEnvironment(const EnvChanges& env) {
-  // The names to leave out, "NAME=" with the '=' (an added entry's own
-  // prefix), measured once: this runs on every cached compile.
+  // The names to leave out: the dropped ones and those of the added entries,
+  // measured once, since this runs on every cached compile.
   std::vector<absl::string_view> prefixes;
   prefixes.reserve(env.drop.size() + env.add.size());
   for (const char* name : env.drop) prefixes.push_back(name);
@@ -193,7 +193,7 @@ std::optional<std::string> StateDirectory(bool create) {
     const char* tmp = ::getenv("TMPDIR");
     dir = absl::StrCat(tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp", "/rustc-shim-", ::geteuid());
   }
-  // Readers check each file they read instead (ReadOwnFile).
+  // Readers check each file they read instead (OwnFileAgeMillis).
   if (!create) return dir;
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return std::nullopt;
   struct stat st;
