@@ -1,5 +1,8 @@
 #include "server.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "platform.h"
@@ -58,7 +61,11 @@ ServerCheck CheckServer(const std::string& sccache) {
                              "\nTMPDIR=", GetEnv("TMPDIR").value_or(""), "\n");
     check.record =
         absl::StrCat("sccache ", sccache, "\nversion ", *version, "\nconfiguration TMPDIR");
-    for (absl::string_view entry : EnvEntries("SCCACHE_")) {
+    // Sorted: cargo hands its children an environment sorted by name, a shell
+    // keeps its own order, and the same configuration must give one key.
+    std::vector<absl::string_view> entries = EnvEntries("SCCACHE_");
+    std::sort(entries.begin(), entries.end());
+    for (absl::string_view entry : entries) {
       absl::StrAppend(&check.key, entry, "\n");
       absl::StrAppend(&check.record, " ", entry.substr(0, entry.find('=')));
     }

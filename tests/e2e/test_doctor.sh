@@ -24,9 +24,13 @@ says ok "cargo's rustc wrapper: $SHIM (from $WS/.cargo/config.toml)"
 says ok "sccache server: answers"
 says ok "verdict: ok"
 check_eq "ok: exit status" "$doctor_status" 0
+says ok "cache route: no compile through this sccache succeeded in the last 60 s; sccache runs as a child"
 # ... and cargo agrees: the build goes through the shim.
 SHIM_LOG=info:$E2E_DIR/ok.log cargo build -p shimfix-core >/dev/null 2>&1 || fail "cargo build failed"
 check_ge "ok: cargo ran the shim (log lines)" "$(wc -l <"$E2E_DIR/ok.log")" 1
+# After that build's compiles through sccache, the next ones run it in place of the shim.
+doctor after-build "$WS/shimfix-core/src"
+says after-build "ago; sccache runs in place of the shim (for 60 s after a success)"
 
 # No configuration at all.
 mkdir -p "$E2E_DIR/elsewhere"

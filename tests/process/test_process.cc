@@ -285,6 +285,21 @@ TEST_CASE("sccache runs in place of the shim for a minute after a compile throug
   CompileThroughSccache(box, args, false);
   CompileThroughSccache(box, args, true);
 
+  // The same configuration in another order is the same configuration: cargo
+  // sorts its children's environment, a shell keeps its own order. (env(1)
+  // appends what it sets, in the order given, and then execs the shim.)
+  auto run_with = [&](V assignments) {
+    assignments.push_back(ShimPath());
+    assignments.insert(assignments.end(), args.begin(), args.end());
+    RunResult r = box.RunProgram("/usr/bin/env", assignments);
+    CHECK(r.exit_code == 0);
+    std::vector<Record> records = box.Records();
+    REQUIRE(records.size() >= 2);
+    return records[records.size() - 2].pid == r.pid;
+  };
+  CHECK_FALSE(run_with({"SCCACHE_A=1", "SCCACHE_B=2"}));
+  CHECK(run_with({"SCCACHE_B=2", "SCCACHE_A=1"}));
+
   // A short SCCACHE_IDLE_TIMEOUT shortens the lease to half of it, so a server
   // that idled out is always waited for.
   box.env["SCCACHE_IDLE_TIMEOUT"] = "20";
