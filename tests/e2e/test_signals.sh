@@ -24,6 +24,15 @@ leftovers() {
   done
 }
 
+# finished NAME PID: waits for a build that ended before it was signalled; one
+# that failed by itself fails the test with its own words, not as a retry.
+finished() {
+  local status=0
+  wait "$2" || status=$?
+  (( status == 0 )) ||
+    fail "$1: cargo build failed by itself (status $status):"$'\n'"$(tail -n 5 "$E2E_DIR/$1.out")"
+}
+
 # interrupt NAME SIGNAL ATTEMPT: starts a clean cargo build in a process group
 # of its own, waits until sccache's compile of regex or regex-syntax is under
 # way (seconds long: a RUSTFLAGS cfg unique to the attempt keeps them out of
@@ -52,7 +61,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' cargo build -j2 >"$E2E_DIR/$name.out" 2>&1
     sleep 0.05
   done
   if (( ! live )); then
-    wait "$cargo_pid" || true
+    finished "$name" "$cargo_pid"
     note "$name: nothing caught mid-compile of regex (attempt $attempt)"
     return 2
   fi
@@ -68,7 +77,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' cargo build -j2 >"$E2E_DIR/$name.out" 2>&1
     check_ge "$name: sccache ran in place of the shim" "$in_place" 1
   fi
   if ! kill -s "$signal" -- "-$cargo_pid" 2>/dev/null; then
-    wait "$cargo_pid" || true
+    finished "$name" "$cargo_pid"
     note "$name: the build ended before the signal (attempt $attempt)"
     return 2
   fi
