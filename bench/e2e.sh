@@ -4,14 +4,14 @@
 # in one world (one CARGO_HOME, one SCCACHE_DIR and server), and compared by
 # the medians of its rounds.
 #   bash bench/e2e.sh PATH-TO-rustc-shim
-# BENCH_BUILDS rounds (default 9).
+# BENCH_BUILDS rounds (default 21).
 # shellcheck source-path=SCRIPTDIR/../tests/e2e
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/e2e/lib.sh"
 e2e_setup "$1"
-e2e_start_sccache
-builds=${BENCH_BUILDS:-9}
+E2E_SCCACHE_LOG="" e2e_start_sccache
+builds=${BENCH_BUILDS:-21}
 sccache_bin=$(command -v sccache)
 real_rustc=$(rustc --print sysroot)/bin/rustc
 
@@ -58,13 +58,23 @@ compare() {
     fi
   done
   python3 - "$a" "$E2E_DIR/$a.times" "$b" "$E2E_DIR/$b.times" <<'PY'
-import statistics, sys
+import math, statistics, sys
 a, fa, b, fb = sys.argv[1:]
 ta = [float(x) for x in open(fa)]
 tb = [float(x) for x in open(fb)]
-ratio = statistics.median(y / x for x, y in zip(ta, tb))
+ratios = sorted(y / x for x, y in zip(ta, tb))
+n = len(ratios)
+# A distribution-free 95% interval for the median ratio: the k-th smallest
+# and k-th largest paired ratio, k the largest with P(Binomial(n, 1/2) < k)
+# <= 2.5%. It needs 6 rounds or more.
+k, below = 0, 0.0
+while below + math.comb(n, k) / 2**n <= 0.025:
+    below += math.comb(n, k) / 2**n
+    k += 1
+interval = f", 95% interval {ratios[k - 1]:.3f}-{ratios[n - k]:.3f}" if k > 0 else ""
 print(f"{a:<34} {statistics.median(ta):8.3f} s")
-print(f"{b:<34} {statistics.median(tb):8.3f} s   ratio {ratio:.3f} (median of {len(ta)} paired rounds)")
+print(f"{b:<34} {statistics.median(tb):8.3f} s   ratio {statistics.median(ratios):.3f} "
+      f"(median of {n} paired rounds{interval})")
 PY
 }
 
