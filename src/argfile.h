@@ -2,8 +2,8 @@
 #ifndef RUSTC_SHIM_ARGFILE_H_
 #define RUSTC_SHIM_ARGFILE_H_
 
-#include <deque>
 #include <functional>
+#include <list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +39,9 @@ struct Expanded {
   // Set when an argfile could not be read or split: rustc will report it.
   std::optional<int> failed_arg;
   std::string error;
-  std::deque<std::string> storage;
+  // A list: it allocates nothing while empty, the common case, and its
+  // strings never move.
+  std::list<std::string> storage;
 };
 
 // Expands every `@path` argument into the file's lines (one argument each, split

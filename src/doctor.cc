@@ -198,7 +198,7 @@ int Doctor(const char* argv0) {
     std::string stats = FirstLine(*sccache.path, {"--show-stats"}, &ok);
     if (ok) {
       absl::StrAppend(&report, "sccache server: answers\n");
-      absl::StrAppend(&report, "cache route: ", CheckServer(*sccache.path).why, "\n");
+      absl::StrAppend(&report, "cache route: ", ServerWhy(CheckServer(*sccache.path)), "\n");
     } else {
       absl::StrAppend(&report, "sccache server: does not answer (", stats, ")\n");
       problems.push_back(absl::StrCat(

@@ -19,16 +19,18 @@ std::optional<std::string> FindProgram(absl::string_view name, const LocateEnv& 
     }
     return true;
   };
-  std::vector<std::string> extensions = env.extensions;
+  // A name that already ends in one of the extensions is tried as it is.
+  static const std::vector<std::string> kAsItIs = {""};
+  const std::vector<std::string>* extensions = &env.extensions;
   for (const std::string& ext : env.extensions) {
     if (!ext.empty() && name.size() > ext.size() &&
         absl::EqualsIgnoreCase(name.substr(name.size() - ext.size()), ext)) {
-      extensions = {""};
+      extensions = &kAsItIs;
       break;
     }
   }
   auto try_extensions = [&](const std::string& base) -> std::optional<std::string> {
-    for (const std::string& ext : extensions) {
+    for (const std::string& ext : *extensions) {
       std::string candidate = base + ext;
       if (usable(candidate)) return candidate;
     }

@@ -65,7 +65,10 @@ std::vector<char*> ChildEnvironment(const EnvChanges& env) {
   for (const char* entry : env.add) {
     prefixes.push_back(absl::string_view(entry, ::strcspn(entry, "=")));
   }
+  size_t count = 0;
+  while (environ[count] != nullptr) ++count;
   std::vector<char*> envp;
+  envp.reserve(count + env.add.size() + 1);
   for (char** e = environ; *e != nullptr; ++e) {
     bool drop = false;
     for (absl::string_view name : prefixes) {
@@ -98,7 +101,10 @@ std::optional<absl::string_view> GetEnv(const char* name) {
 std::vector<absl::string_view> EnvEntries(absl::string_view prefix) {
   std::vector<absl::string_view> entries;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (::strncmp(*e, prefix.data(), prefix.size()) == 0) entries.push_back(*e);
+    if (prefix.empty() ||
+        ((*e)[0] == prefix[0] && ::strncmp(*e, prefix.data(), prefix.size()) == 0)) {
+      entries.push_back(*e);
+    }
   }
   return entries;
 }

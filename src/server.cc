@@ -46,50 +46,61 @@ std::string RecordName(absl::string_view key) {
   return name;
 }
 
+namespace {
+
+// SCCACHE_* entries sorted: cargo hands its children an environment sorted by
+// name, a shell keeps its own order, and one configuration must give one key.
+std::vector<absl::string_view> SccacheEntries() {
+  std::vector<absl::string_view> entries = EnvEntries("SCCACHE_");
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+}  // namespace
+
 ServerCheck CheckServer(const std::string& sccache) {
   ServerCheck check;
-  const int64_t lease = LeaseMillis(GetEnv("SCCACHE_IDLE_TIMEOUT"));
+  check.sccache = sccache;
+  check.lease_millis = LeaseMillis(GetEnv("SCCACHE_IDLE_TIMEOUT"));
   std::optional<std::string> version = FileVersion(sccache);
   std::optional<std::string> dir = StateDirectory(false);
-  std::optional<int64_t> age;
-  if (version && dir) {
-    // sccache's configuration: where its server listens, how it starts, what
-    // it caches in. Any change, and the lease no longer applies.
-    // The record itself names the variables but holds none of their values:
-    // some carry credentials (a Redis URL, a storage key).
-    check.key = absl::StrCat("sccache ", sccache, "\nversion ", *version,
-                             "\nTMPDIR=", GetEnv("TMPDIR").value_or(""), "\n");
-    check.record =
-        absl::StrCat("sccache ", sccache, "\nversion ", *version, "\nconfiguration TMPDIR");
-    // Sorted: cargo hands its children an environment sorted by name, a shell
-    // keeps its own order, and the same configuration must give one key.
-    std::vector<absl::string_view> entries = EnvEntries("SCCACHE_");
-    std::sort(entries.begin(), entries.end());
-    for (absl::string_view entry : entries) {
-      absl::StrAppend(&check.key, entry, "\n");
-      absl::StrAppend(&check.record, " ", entry.substr(0, entry.find('=')));
-    }
-    check.record.push_back('\n');
-    age = OwnFileAgeMillis(JoinPath(*dir, RecordName(check.key)));
-  }
-  if (age && *age >= -kClockSlackMillis && *age < lease) {
-    check.seen_working = true;
-    check.why = absl::StrCat("a compile through this sccache succeeded ", Seconds(*age),
-                             " ago; sccache runs in place of the shim (for ", Seconds(lease),
-                             " after a success)");
-  } else {
-    check.why =
-        absl::StrCat("no compile through this sccache succeeded in the last ", Seconds(lease),
-                     "; sccache runs as a child, so that its failure falls back to the "
-                     "compiler");
-  }
+  if (!version || !dir) return check;
+  // sccache's configuration: where its server listens, how it starts, what
+  // it caches in. Any change, and the lease no longer applies.
+  check.key = absl::StrCat("sccache ", sccache, "\nversion ", *version,
+                           "\nTMPDIR=", GetEnv("TMPDIR").value_or(""), "\n");
+  for (absl::string_view entry : SccacheEntries()) absl::StrAppend(&check.key, entry, "\n");
+  check.age_millis = OwnFileAgeMillis(JoinPath(*dir, RecordName(check.key)));
+  check.seen_working = check.age_millis && *check.age_millis >= -kClockSlackMillis &&
+                       *check.age_millis < check.lease_millis;
   return check;
+}
+
+std::string ServerWhy(const ServerCheck& check) {
+  if (check.seen_working) {
+    return absl::StrCat("a compile through this sccache succeeded ", Seconds(*check.age_millis),
+                        " ago; sccache runs in place of the shim (for ",
+                        Seconds(check.lease_millis), " after a success)");
+  }
+  return absl::StrCat("no compile through this sccache succeeded in the last ",
+                      Seconds(check.lease_millis),
+                      "; sccache runs as a child, so that its failure falls back to the compiler");
 }
 
 void RememberServer(const ServerCheck& check) {
   if (check.key.empty()) return;
   std::optional<std::string> dir = StateDirectory(true);
-  if (dir) WriteFileAtomically(JoinPath(*dir, RecordName(check.key)), check.record);
+  if (!dir) return;
+  // The record names the variables but holds none of their values: some
+  // carry credentials (a Redis URL, a storage key).
+  std::string record = absl::StrCat("sccache ", check.sccache, "\nversion ",
+                                    FileVersion(check.sccache).value_or("?"),
+                                    "\nconfiguration TMPDIR");
+  for (absl::string_view entry : SccacheEntries()) {
+    absl::StrAppend(&record, " ", entry.substr(0, entry.find('=')));
+  }
+  record.push_back('\n');
+  WriteFileAtomically(JoinPath(*dir, RecordName(check.key)), record);
 }
 
 }  // namespace rustc_shim

@@ -32,18 +32,23 @@ int64_t LeaseMillis(std::optional<absl::string_view> idle_timeout);
 // sccache and its configuration): "sccache-" and 16 hex digits.
 std::string RecordName(absl::string_view key);
 
-// What CheckServer found.
+// What CheckServer found. It builds no text: this runs on every cached compile.
 struct ServerCheck {
   bool seen_working = false;  // exec sccache: a compile through it just succeeded
+  std::string sccache;        // the sccache checked
   std::string key;            // the sccache, its version, its configuration
-  std::string record;         // what the record file says: the key without values
-  std::string why;            // one line for the log and --explain
+  std::optional<int64_t> age_millis;  // since the last recorded success
+  int64_t lease_millis = 0;
 };
 
 // Looks, with two stat calls and no contact with the server, whether a compile
 // through `sccache`, configured as this environment configures it (TMPDIR and
 // every SCCACHE_* variable), succeeded within the lease.
 ServerCheck CheckServer(const std::string& sccache);
+
+// One line for the log, --explain and --doctor: what `check` found and how
+// sccache runs because of it.
+std::string ServerWhy(const ServerCheck& check);
 
 // Records that a compile through the sccache of `check` just succeeded,
 // starting a new lease. Failures to record are ignored.

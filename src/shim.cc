@@ -1,5 +1,6 @@
 #include "shim.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,6 +125,7 @@ struct Plan {
   Decision decision;
   std::string reason;
   std::optional<Located> sccache;  // searched only when the route needs it
+  ServerCheck server;              // on the cache route: may sccache run in place of the shim
   bool fell_back = false;          // wanted the cache, cannot have it
   std::string fallback_reason;
 };
@@ -154,14 +156,19 @@ std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char*
   return where;
 }
 
+// Decides the route. The reason, text for the log and --explain, is written
+// only when `want_reason`: most compiles have nobody to read it.
 Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& settings,
-              const char* argv0, bool always_locate) {
+              const char* argv0, bool always_locate, bool want_reason) {
   Plan plan;
   absl::Span<char* const> raw_args = compiler_and_args.subspan(1);
   Expanded expanded;
   if (settings.mode == Mode::kAuto) {
-    std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
-    expanded = ExpandArgfiles(views, ReadFile);
+    expanded.args.assign(raw_args.begin(), raw_args.end());
+    if (std::any_of(raw_args.begin(), raw_args.end(), [](const char* a) { return a[0] == '@'; })) {
+      std::vector<absl::string_view> views = std::move(expanded.args);
+      expanded = ExpandArgfiles(views, ReadFile);
+    }
   }
   if (expanded.failed_arg) {
     plan.decision = {Route::kDirect, Rule::kArgfileError, -1, raw_args[*expanded.failed_arg]};
@@ -169,10 +176,28 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     Policy policy{settings.mode, settings.bypass.get()};
     plan.decision = Classify(compiler_and_args[0], expanded.args, policy);
   }
-  plan.reason = Reason(plan.decision, expanded, raw_args);
+  if (want_reason) plan.reason = Reason(plan.decision, expanded, raw_args);
 
   if (plan.decision.route != Route::kCache && !always_locate) return plan;
   LocateEnv env = SystemLocateEnv(settings.shim_sccache, argv0);
+  if (plan.decision.route == Route::kCache && !always_locate) {
+    // The steady state of a build: the first sccache found has a lease, so it
+    // is not this shim (its record was written after a compile through it,
+    // which only an sccache that passed that check gets). Skipping the
+    // check saves a stat of this executable on every cached compile.
+    std::string self = std::move(env.self);
+    env.self.clear();
+    Located first = FindSccache(env);
+    if (first.path) {
+      ServerCheck server = CheckServer(*first.path);
+      if (server.seen_working && FindProgram(compiler_and_args[0], env, nullptr)) {
+        plan.sccache = std::move(first);
+        plan.server = std::move(server);
+        return plan;
+      }
+    }
+    env.self = std::move(self);
+  }
   plan.sccache = FindSccache(env);
   if (plan.decision.route != Route::kCache) return plan;
   if (!plan.sccache->path) {
@@ -184,6 +209,7 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     plan.fell_back = true;
     plan.fallback_reason = absl::StrCat("compiler ", compiler_and_args[0], " not found");
   }
+  if (!plan.fell_back) plan.server = CheckServer(*plan.sccache->path);
   return plan;
 }
 
@@ -201,7 +227,7 @@ std::string Summary(const Plan& plan) {
 
 int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
             const char* argv0) {
-  Plan plan = MakePlan(compiler_and_args, settings, argv0, true);
+  Plan plan = MakePlan(compiler_and_args, settings, argv0, true, true);
   std::string out =
       absl::StrCat("route: ", RouteName(EffectiveRoute(plan)), "\n",
                    "rule: ", RuleName(plan.decision.rule), "\n", "reason: ", plan.reason, "\n");
@@ -215,7 +241,7 @@ int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
     absl::StrAppend(&out, "fallback: ", plan.fallback_reason, "; the compiler runs directly\n");
   }
   if (EffectiveRoute(plan) == Route::kCache) {
-    absl::StrAppend(&out, "server: ", CheckServer(*plan.sccache->path).why, "\n");
+    absl::StrAppend(&out, "server: ", ServerWhy(plan.server), "\n");
   }
   for (const std::string& skipped : plan.sccache->skipped_self) {
     absl::StrAppend(&out, "skipped: ", skipped, " (rustc-shim itself)\n");
@@ -274,7 +300,7 @@ int Main(int argc, char** raw_argv) {
   if (explain) return Explain(compiler_and_args, settings, argv[0]);
 
   std::shared_ptr<spdlog::logger> log = OpenLog();
-  Plan plan = MakePlan(compiler_and_args, settings, argv[0], false);
+  Plan plan = MakePlan(compiler_and_args, settings, argv[0], false, log != nullptr);
   if (log) {
     for (const std::string* problem : {&settings.mode_problem, &settings.bypass_problem}) {
       if (!problem->empty()) log->warn("{}", *problem);
@@ -298,8 +324,8 @@ int Main(int argc, char** raw_argv) {
     sccache_argv.push_back(plan.sccache->path->data());
     sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(), compiler_and_args.end());
     sccache_argv.push_back(nullptr);
-    ServerCheck server = CheckServer(*plan.sccache->path);
-    if (log) log->debug("server: {}", server.why);
+    const ServerCheck& server = plan.server;
+    if (log && log->should_log(spdlog::level::debug)) log->debug("server: {}", ServerWhy(server));
     if (server.seen_working) {
       // sccache's server is known to be there, so sccache runs in place of
       // the shim. Should the server still vanish mid-compile, sccache is told

@@ -470,6 +470,20 @@ TEST_CASE("rustc-shim on PATH as sccache is skipped: no loop") {
   RunResult found = box.Run({"--explain", box.compiler(), "x.rs"});
   CHECK(found.out.find("sccache: " + later + "/sccache\n") != std::string::npos);
   CHECK(found.out.find("skipped: " + box.sccache() + " (rustc-shim itself)") != std::string::npos);
+
+  // Once a compile through it succeeded, that later sccache runs in place of
+  // the shim; the shim named sccache earlier on PATH never runs as sccache.
+  for (bool in_place : {false, true}) {
+    CAPTURE(in_place);
+    RunResult c = box.Run({box.compiler(), "--crate-name", "dep", "src/lib.rs"});
+    CHECK(c.exit_code == 0);
+    std::vector<Record> after = box.Records();
+    REQUIRE(after.size() >= 2);
+    const Record& sccache = after[after.size() - 2];
+    CHECK(sccache.tool == "sccache");
+    CHECK(sccache.argv.at(0) == later + "/sccache");
+    CHECK((in_place ? sccache.pid : sccache.ppid) == c.pid);
+  }
 }
 
 TEST_CASE("SHIM_MODE: cache forwards instrumented builds, direct never forwards") {
