@@ -180,24 +180,6 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
 
   if (plan.decision.route != Route::kCache && !always_locate) return plan;
   LocateEnv env = SystemLocateEnv(settings.shim_sccache, argv0);
-  if (plan.decision.route == Route::kCache && !always_locate) {
-    // The steady state of a build: the first sccache found has a lease, so it
-    // is not this shim (its record was written after a compile through it,
-    // which only an sccache that passed that check gets). Skipping the
-    // check saves a stat of this executable on every cached compile.
-    std::string self = std::move(env.self);
-    env.self.clear();
-    Located first = FindSccache(env);
-    if (first.path) {
-      ServerCheck server = CheckServer(*first.path);
-      if (server.seen_working && FindProgram(compiler_and_args[0], env, nullptr)) {
-        plan.sccache = std::move(first);
-        plan.server = std::move(server);
-        return plan;
-      }
-    }
-    env.self = std::move(self);
-  }
   plan.sccache = FindSccache(env);
   if (plan.decision.route != Route::kCache) return plan;
   if (!plan.sccache->path) {

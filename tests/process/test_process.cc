@@ -486,6 +486,26 @@ TEST_CASE("rustc-shim on PATH as sccache is skipped: no loop") {
   }
 }
 
+TEST_CASE("a copy of rustc-shim on PATH as sccache: no loop, even once a compile through it succeeded") {
+  // The copy is another file, so the shim runs it as sccache; the copy skips
+  // itself and compiles directly. That success starts a lease for the copy,
+  // and the copy, run in place of the shim, must still never run itself.
+  Sandbox box;
+  unlink(box.sccache().c_str());
+  REQUIRE(box.RunProgram("/bin/cp", {ShimPath(), box.sccache()}).exit_code == 0);
+  // Set by the user, so the shim adds nothing to sccache's environment and
+  // the copy sees the very configuration the lease was recorded for.
+  box.env["SCCACHE_IGNORE_SERVER_IO_ERROR"] = "1";
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    RunResult r = box.Run({box.compiler(), "--crate-name", "dep", "src/lib.rs"});
+    CHECK(r.exit_code == 0);
+    std::vector<Record> records = box.Records();
+    REQUIRE(records.size() == static_cast<size_t>(i + 1));
+    CHECK(records.back().tool == "compiler");
+  }
+}
+
 TEST_CASE("SHIM_MODE: cache forwards instrumented builds, direct never forwards") {
   Sandbox box;
   box.env["SHIM_MODE"] = "cache";
