@@ -152,6 +152,12 @@ Origin OriginOf(const Expanded& expanded, int index) {
 
 Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFileFn& read_file) {
   Expanded out;
+  // Nearly every command line has no argfile: it is its own expansion.
+  if (std::none_of(args.begin(), args.end(),
+                   [](absl::string_view a) { return !a.empty() && a[0] == '@'; })) {
+    out.args.assign(args.begin(), args.end());
+    return out;
+  }
   out.args.reserve(args.size());
   ShellArgfilesWatch watch;
   auto push = [&](absl::string_view arg) {

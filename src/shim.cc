@@ -1,6 +1,5 @@
 #include "shim.h"
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -164,11 +163,8 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
   absl::Span<char* const> raw_args = compiler_and_args.subspan(1);
   Expanded expanded;
   if (settings.mode == Mode::kAuto) {
-    expanded.args.assign(raw_args.begin(), raw_args.end());
-    if (std::any_of(raw_args.begin(), raw_args.end(), [](const char* a) { return a[0] == '@'; })) {
-      std::vector<absl::string_view> views = std::move(expanded.args);
-      expanded = ExpandArgfiles(views, ReadFile);
-    }
+    std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
+    expanded = ExpandArgfiles(views, ReadFile);
   }
   if (expanded.failed_arg) {
     plan.decision = {Route::kDirect, Rule::kArgfileError, -1, raw_args[*expanded.failed_arg]};
