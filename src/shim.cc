@@ -68,6 +68,7 @@ struct Settings {
   std::unique_ptr<re2::RE2> bypass;
   std::string bypass_problem;
   std::optional<std::string> shim_sccache;
+  bool in_sccache = false;  // this shim was run as sccache by a rustc-shim
 };
 
 Settings ReadSettings() {
@@ -93,6 +94,7 @@ Settings ReadSettings() {
       sccache && !sccache->empty()) {
     settings.shim_sccache = std::string(*sccache);
   }
+  settings.in_sccache = GetEnv("SHIM_IN_SCCACHE").has_value();
   return settings;
 }
 
@@ -116,8 +118,15 @@ std::shared_ptr<spdlog::logger> OpenLog() {
 // environment.
 constexpr const char* kNotForSccache[] = {"CARGO_INCREMENTAL", "CARGO_BUILD_INCREMENTAL"};
 
-// Tells sccache to compile by itself when its server goes away mid-request.
-constexpr const char* kCompileIfServerLost[] = {"SCCACHE_IGNORE_SERVER_IO_ERROR=1"};
+// rustc-shim marks the environment of the sccache it runs. A shim that finds
+// the mark was itself run as sccache (a copy of rustc-shim named sccache, or
+// SHIM_SCCACHE naming one) and compiles directly, so no chain of shims can
+// loop, whatever its leases say.
+constexpr const char* kMarkSccache[] = {"SHIM_IN_SCCACHE=1"};
+// The mark, and sccache told to compile by itself when its server goes away
+// mid-request.
+constexpr const char* kMarkSccacheCompileIfServerLost[] = {"SHIM_IN_SCCACHE=1",
+                                                           "SCCACHE_IGNORE_SERVER_IO_ERROR=1"};
 
 // The decision for one invocation, with everything the log and --explain say.
 struct Plan {
@@ -176,9 +185,30 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
 
   if (plan.decision.route != Route::kCache && !always_locate) return plan;
   LocateEnv env = SystemLocateEnv(settings.shim_sccache, argv0);
+  if (plan.decision.route == Route::kCache && !always_locate && !settings.in_sccache) {
+    // The steady state of a build: the first sccache found holds a lease.
+    // Whether it is this shim need not be checked (a stat of this executable
+    // on every cached compile): were it a rustc-shim, it would find the mark
+    // in its environment and compile directly.
+    std::string self = std::move(env.self);
+    env.self.clear();
+    Located first = FindSccache(env);
+    if (first.path) {
+      ServerCheck server = CheckServer(*first.path);
+      if (server.seen_working && FindProgram(compiler_and_args[0], env, nullptr)) {
+        plan.sccache = std::move(first);
+        plan.server = std::move(server);
+        return plan;
+      }
+    }
+    env.self = std::move(self);
+  }
   plan.sccache = FindSccache(env);
   if (plan.decision.route != Route::kCache) return plan;
-  if (!plan.sccache->path) {
+  if (settings.in_sccache) {
+    plan.fell_back = true;
+    plan.fallback_reason = "rustc-shim was run as sccache by rustc-shim (SHIM_IN_SCCACHE is set)";
+  } else if (!plan.sccache->path) {
     plan.fell_back = true;
     plan.fallback_reason = plan.sccache->problem;
   } else if (!FindProgram(compiler_and_args[0], env, nullptr)) {
@@ -308,8 +338,8 @@ int Main(int argc, char** raw_argv) {
       // sccache's server is known to be there, so sccache runs in place of
       // the shim. Should the server still vanish mid-compile, sccache is told
       // to compile by itself rather than fail (unless the user said otherwise).
-      EnvChanges env{kNotForSccache, {}};
-      if (!GetEnv("SCCACHE_IGNORE_SERVER_IO_ERROR")) env.add = kCompileIfServerLost;
+      EnvChanges env{kNotForSccache, kMarkSccache};
+      if (!GetEnv("SCCACHE_IGNORE_SERVER_IO_ERROR")) env.add = kMarkSccacheCompileIfServerLost;
       int error = Exec(sccache_argv[0], sccache_argv.data(), env);
       if (log) {
         log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
@@ -322,7 +352,7 @@ int Main(int argc, char** raw_argv) {
     // still end in a direct compile instead of a broken build.
     StderrGate gate;
     ChildStatus status =
-        RunChild(sccache_argv[0], sccache_argv.data(), {kNotForSccache, {}},
+        RunChild(sccache_argv[0], sccache_argv.data(), {kNotForSccache, kMarkSccache},
                  [&gate](absl::string_view bytes) { WriteStderr(gate.Feed(bytes)); });
     if (!status.started) {
       if (log) {

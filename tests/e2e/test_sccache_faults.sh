@@ -172,9 +172,9 @@ for how in symlink copy; do
   check_ge "shim as sccache ($how): build done in ${SECONDS}s; compiles that ended direct" \
     "$(count "self-$how" "direct:")" 9
 done
-# The copy is a different file: it runs once as "sccache", skips itself, finds
-# no other sccache and runs the compiler. Every compile still happens once.
-check_eq "shim copy as sccache: 'only rustc-shim itself' warnings from the copy" \
-  "$(( $(count self-copy "only rustc-shim itself by that name") > 0 ))" 1
+# The copy is a different file: it runs as "sccache", finds the mark the shim
+# put in its environment and runs the compiler. Every compile still happens once.
+check_eq "shim copy as sccache: 'run as sccache by rustc-shim' warnings from the copy" \
+  "$(( $(count self-copy "rustc-shim was run as sccache by rustc-shim") > 0 ))" 1
 
 e2e_pass

@@ -208,6 +208,7 @@ Record CompileThroughSccache(const Sandbox& box, const V& args, bool in_place) {
   expected.insert(expected.end(), args.begin(), args.end());
   CHECK(sccache.argv == expected);
   CHECK(sccache.env.count("CARGO_INCREMENTAL") == 0);
+  CHECK(sccache.env.at("SHIM_IN_SCCACHE") == "1");
   CHECK(records.back().tool == "compiler");
   CHECK(records.back().argv == args);
   if (in_place) {
@@ -487,10 +488,12 @@ TEST_CASE("rustc-shim on PATH as sccache is skipped: no loop") {
 }
 
 TEST_CASE("a copy of rustc-shim on PATH as sccache: no loop, even once a compile through it succeeded") {
-  // The copy is another file, so the shim runs it as sccache; the copy skips
-  // itself and compiles directly. That success starts a lease for the copy,
-  // and the copy, run in place of the shim, must still never run itself.
+  // The copy is another file, so the shim runs it as sccache; the copy finds
+  // the shim's mark in its environment and compiles directly. That success
+  // starts a lease for the copy, which the shim then runs in place of itself
+  // without asking whether it is a shim: the mark still stops it.
   Sandbox box;
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
   unlink(box.sccache().c_str());
   REQUIRE(box.RunProgram("/bin/cp", {ShimPath(), box.sccache()}).exit_code == 0);
   // Set by the user, so the shim adds nothing to sccache's environment and
@@ -503,7 +506,15 @@ TEST_CASE("a copy of rustc-shim on PATH as sccache: no loop, even once a compile
     std::vector<Record> records = box.Records();
     REQUIRE(records.size() == static_cast<size_t>(i + 1));
     CHECK(records.back().tool == "compiler");
+    CHECK(records.back().env.at("SHIM_IN_SCCACHE") == "1");
   }
+  const std::string log = box.Read("shim.log");
+  size_t marked = 0;
+  for (size_t at = 0; (at = log.find("rustc-shim was run as sccache by rustc-shim (SHIM_IN_SCCACHE "
+                                     "is set)", at)) != std::string::npos; ++at) {
+    ++marked;
+  }
+  CHECK(marked == 3);
 }
 
 TEST_CASE("SHIM_MODE: cache forwards instrumented builds, direct never forwards") {
