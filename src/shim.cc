@@ -185,6 +185,7 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
 
   if (plan.decision.route != Route::kCache && !always_locate) return plan;
   LocateEnv env = SystemLocateEnv(settings.shim_sccache, argv0);
+  std::optional<ServerCheck> checked;  // the steady state's check, kept for the same sccache
   if (plan.decision.route == Route::kCache && !always_locate && !settings.in_sccache) {
     // The steady state of a build: the first sccache found holds a lease.
     // Whether it is this shim need not be checked (a stat of this executable
@@ -200,6 +201,7 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
         plan.server = std::move(server);
         return plan;
       }
+      checked = std::move(server);
     }
     env.self = std::move(self);
   }
@@ -217,7 +219,11 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     plan.fell_back = true;
     plan.fallback_reason = absl::StrCat("compiler ", compiler_and_args[0], " not found");
   }
-  if (!plan.fell_back) plan.server = CheckServer(*plan.sccache->path);
+  if (!plan.fell_back) {
+    plan.server = checked && checked->sccache == *plan.sccache->path
+                      ? *std::move(checked)
+                      : CheckServer(*plan.sccache->path);
+  }
   return plan;
 }
 
