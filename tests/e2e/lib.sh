@@ -75,9 +75,12 @@ need_profiler_runtime() {
 # --- setup and teardown ------------------------------------------------------
 
 # A TCP port on 127.0.0.1 that nothing listens on, starting from one derived
-# from our pid so that parallel runs rarely probe the same ones.
+# from our pid so that parallel runs rarely probe the same ones. The ports lie
+# below Linux's ephemeral range (32768 and up): a port there can be the local
+# end of some connection just then, and sccache's server then fails to start
+# with "Address in use" although nothing listens on it.
 pick_port() {
-  local port=$(( 20000 + ($$ * 37) % 30000 )) i
+  local port=$(( 20000 + ($$ * 37) % 12000 )) i
   for (( i = 0; i < 500; i++ )); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
