@@ -1,4 +1,6 @@
+#include <cstdint>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,43 @@ TEST_CASE("@path: CRLF ends lines, a lone CR stays, no newline at the end") {
   CHECK(Strings(Expand(fs, {"@empty", "x"})) == V{"x"});
   fs.files["newline"] = "\n";
   CHECK(Strings(Expand(fs, {"@newline"})) == V{""});
+}
+
+// Rust's str::lines(), one byte at a time: what the expander's faster
+// splitting (memchr, a \r dropped before a \n) must agree with.
+V LinesOneByteAtATime(const std::string& text) {
+  V lines;
+  std::string line;
+  for (char c : text) {
+    if (c != '\n') {
+      line.push_back(c);
+      continue;
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+    line.clear();
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+TEST_CASE("@path: lines split as one byte at a time would, at every offset") {
+  // Newlines at every offset, next to the bytes a search could confuse with
+  // them (\v and \x0b\n, \r alone and before \n, UTF-8 with the high bit).
+  const std::vector<std::string> pieces = {"\n", "\r", "\v", "\t", "\x0b\n", "a", "\r\n",
+                                           "\xc3\xa9", "\n\n", "\x7f", "\x01", "z"};
+  std::mt19937 random(12345);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(random() % 40);
+    for (int k = 0; k < count; ++k) text += pieces[random() % pieces.size()];
+    FakeFiles fs;
+    fs.files["f"] = text;
+    Expanded e = Expand(fs, {"@f"});
+    REQUIRE_FALSE(e.failed_arg.has_value());
+    INFO("round ", round);
+    CHECK(Strings(e) == LinesOneByteAtATime(text));
+  }
 }
 
 TEST_CASE("origins across several argfiles, empty ones and failed ones") {
