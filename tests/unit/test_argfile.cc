@@ -90,8 +90,8 @@ V LinesOneByteAtATime(const std::string& text) {
 
 TEST_CASE("@path: lines split as one byte at a time would, at every offset") {
   // Newlines at every offset, next to the bytes a search could confuse with
-  // them (\v and \x0b\n, \r alone and before \n, UTF-8 with the high bit).
-  const std::vector<std::string> pieces = {"\n", "\r", "\v", "\t", "\x0b\n", "a", "\r\n",
+  // them (\v alone and before \n, \r alone and before \n, UTF-8 with the high bit).
+  const std::vector<std::string> pieces = {"\n", "\r", "\v", "\t", "\v\n", "a", "\r\n",
                                            "\xc3\xa9", "\n\n", "\x7f", "\x01", "z"};
   std::mt19937 random(12345);
   for (int round = 0; round < 2000; ++round) {
@@ -100,9 +100,9 @@ TEST_CASE("@path: lines split as one byte at a time would, at every offset") {
     for (int k = 0; k < count; ++k) text += pieces[random() % pieces.size()];
     FakeFiles fs;
     fs.files["f"] = text;
+    INFO("round ", round);
     Expanded e = Expand(fs, {"@f"});
     REQUIRE_FALSE(e.failed_arg.has_value());
-    INFO("round ", round);
     CHECK(Strings(e) == LinesOneByteAtATime(text));
   }
 }
