@@ -96,8 +96,8 @@ sccache --stop-server >/dev/null 2>&1 || fail "sccache --stop-server failed"
 # One job: sccache 0.4 clients that find no server each start one, and when
 # two start at once, one of them can give up ("Timed out waiting for server
 # startup", exit 2); in place of the shim nothing catches that. Seen in
-# 8 of about 115 parallel builds here, with this session's shim and the one before
-# it (docs/reliability.md). Bare sccache avoids it: cargo's -vV probe, which
+# 8 of about 115 parallel builds here, with the shim before the SHIM_IN_SCCACHE
+# mark and after it alike (docs/reliability.md). Bare sccache avoids it: cargo's -vV probe, which
 # the shim runs directly, starts the server through it before any compile.
 build lease-stopped CARGO_BUILD_JOBS=1
 check_ge "server stopped inside the lease: compiles with sccache in place of the shim" \
