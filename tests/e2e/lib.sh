@@ -7,6 +7,9 @@
 # server is stopped on every way out.
 #
 # Environment knobs:
+#   E2E_SCCACHE_VERSION  which sccache of tools/versions.sh the test runs
+#                        against (default: the newest); its folder goes first
+#                        on PATH, where users keep sccache
 #   E2E_KEEP=1           keep the temporary directory even when the test passes
 #                        (a failed test always keeps it, and says where)
 #   E2E_REQUIRE_TOOLS=1  a missing tool fails the test instead of skipping it
@@ -14,6 +17,8 @@
 set -euo pipefail
 
 E2E_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../tools/versions.sh
+source "$E2E_HERE/../../tools/versions.sh"
 E2E_FIXTURE=$E2E_HERE/fixture
 E2E_NAME=$(basename "$0" .sh)
 E2E_SERVER_UP=0
@@ -116,8 +121,11 @@ e2e_setup() {
   [[ -x "$1" ]] || fail "rustc-shim '$1' is not an executable file"
   SHIM=$(realpath "$1")
 
-  export PATH="$HOME/.cargo/bin:$PATH"
-  need cargo rustc sccache python3
+  E2E_SCCACHE_VERSION=${E2E_SCCACHE_VERSION:-$SCCACHE_NEWEST}
+  E2E_SCCACHE=$(sccache_bin "$E2E_SCCACHE_VERSION")
+  need "$E2E_SCCACHE"
+  export PATH="${E2E_SCCACHE%/sccache}:$HOME/.cargo/bin:$PATH"
+  need cargo rustc python3
 
   # What the caller's environment may carry into cargo, rustc or sccache.
   local name
@@ -189,7 +197,11 @@ e2e_start_sccache() {
   [[ "$location" == *"\"$SCCACHE_DIR\""* ]] \
     || fail "the server on port $SCCACHE_SERVER_PORT is not ours: cache location $location"
   E2E_SERVER_UP=1
-  note "sccache $(sccache --version | awk '{print $2}') on port $SCCACHE_SERVER_PORT, cache $SCCACHE_DIR"
+  local version
+  version=$(sccache --version | awk '{print $2}')
+  [[ $version == "$E2E_SCCACHE_VERSION" ]] \
+    || fail "sccache on PATH is $version ($(command -v sccache)), not $E2E_SCCACHE_VERSION"
+  note "sccache $version on port $SCCACHE_SERVER_PORT, cache $SCCACHE_DIR"
 }
 
 # e2e_pass: the last line of every test.

