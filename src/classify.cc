@@ -115,6 +115,12 @@ struct Scan {
       if (z_profile_on) z_profile = at;
     } else if (!unstable && KeyIs(key, "incremental")) {
       if (!incremental) incremental = at;
+    } else if (kv == "help") {
+      // `-C help` and `-Z help` print the option list and compile nothing
+      // (rustc_driver_impl's handle_options compares the whole value, so
+      // `_help` or `help=x` are errors, not probes). cargo-llvm-cov asks
+      // `rustc -C help` on every run.
+      Probe(at);
     }
   }
 
@@ -158,6 +164,8 @@ Scan ScanArgs(absl::Span<const absl::string_view> args) {
       if (separate) ++i;
       if (name == "codegen" && value) {
         scan.Codegen(false, *value, {at, Spell(arg, *value, separate)});
+      } else if (name == "warn" && value == "help") {
+        scan.Probe({at, Spell(arg, *value, separate)});  // the lint list
       } else if (name == "print" || name == "explain") {
         scan.Probe({at, Spell(arg, value.value_or(""), separate)});
       } else if (name == "version" || name == "help") {
@@ -179,6 +187,8 @@ Scan ScanArgs(absl::Span<const absl::string_view> args) {
           }
           if (letter == 'C' || letter == 'Z') {
             scan.Codegen(letter == 'Z', value, {at, Spell(arg, value, separate)});
+          } else if (letter == 'W' && value == "help") {
+            scan.Probe({at, Spell(arg, value, separate)});  // the lint list
           }
           break;
         }
