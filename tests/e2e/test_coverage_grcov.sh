@@ -6,7 +6,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_setup "$@"
 need_profiler_runtime
-LLVM_BIN=/usr/lib/llvm-19/bin
 need grcov "$LLVM_BIN/llvm-profdata" "$LLVM_BIN/llvm-cov"
 e2e_start_sccache
 

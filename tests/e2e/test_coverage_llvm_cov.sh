@@ -7,7 +7,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_setup "$@"
 need_profiler_runtime
-LLVM_BIN=/usr/lib/llvm-19/bin
 need "$LLVM_BIN/llvm-profdata" "$LLVM_BIN/llvm-cov" "$LLVM_BIN/llvm-readelf"
 e2e_start_sccache
 
