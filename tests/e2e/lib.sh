@@ -236,9 +236,15 @@ stats_snapshot() {
 }
 
 # shim_log_table LOG: one line per shim invocation of a SHIM_LOG written at
-# debug level, as "ROUTE<TAB>TOOL<TAB>CRATE<TAB>REASON": ROUTE is direct or
-# cache, TOOL the basename of the shim's argv[1] (rustc, clippy-driver), CRATE
-# the --crate-name (- when there is none). Info and argv lines are paired by pid.
+# debug level, as "ROUTE<TAB>TOOL<TAB>CRATE<TAB>REASON<TAB>TYPE<TAB>COV<TAB>BY":
+# ROUTE is direct or cache, TOOL the basename of the shim's argv[1] (rustc,
+# clippy-driver), CRATE the --crate-name, TYPE the --crate-type ("test" for a
+# --test harness without one), each - when there is none; COV is yes when the
+# argv carries -C instrument-coverage as the coverage tools write it
+# (`-C instrument-coverage` or `-Cinstrument-coverage`), else no; BY is
+# build-script for a compile that a build script runs itself (its --out-dir
+# lies in the script's OUT_DIR, as anyhow's and proc-macro2's probes do),
+# cargo otherwise. Info and argv lines are paired by pid.
 shim_log_table() {
   awk '
     match($0, /rustc-shim\[[0-9]+\]/) {
@@ -253,18 +259,24 @@ shim_log_table() {
         sub(/^debug: argv: /, "", rest)
         k = split(rest, a, " ")
         t = a[2]; sub(/.*\//, "", t); tool[pid] = t
-        c = "-"
+        c = "-"; ty = "-"; v = "no"; b = "cargo"
         for (i = 1; i <= k; i++) {
-          if (a[i] == "--crate-name" && i < k) { c = a[i + 1]; break }
-          if (a[i] ~ /^--crate-name=/) { c = substr(a[i], 14); break }
+          if (a[i] == "--crate-name" && i < k && c == "-") c = a[i + 1]
+          if (a[i] ~ /^--crate-name=/ && c == "-") c = substr(a[i], 14)
+          if (a[i] == "--crate-type" && i < k) ty = a[i + 1]
+          if (a[i] ~ /^--crate-type=/) ty = substr(a[i], 14)
+          if (a[i] == "--test" && ty == "-") ty = "test"
+          if (a[i] == "--out-dir" && i < k && a[i + 1] ~ /\/build\/[^\/]+\/out(\/|$)/) b = "build-script"
+          if ((a[i] == "-C" && i < k && a[i + 1] ~ /^instrument-coverage(=|$)/) || a[i] ~ /^-Cinstrument-coverage(=|$)/) v = "yes"
         }
-        crate[pid] = c
+        crate[pid] = c; type[pid] = ty; cov[pid] = v; by[pid] = b
       }
     }
     END {
       for (i = 1; i <= n; i++) {
         p = order[i]
-        printf "%s\t%s\t%s\t%s\n", route[p], (p in tool ? tool[p] : "?"), (p in crate ? crate[p] : "?"), reason[p]
+        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", route[p], (p in tool ? tool[p] : "?"), (p in crate ? crate[p] : "?"),
+          reason[p], (p in type ? type[p] : "?"), (p in cov ? cov[p] : "?"), (p in by ? by[p] : "?")
       }
     }' "$1"
 }

@@ -107,47 +107,9 @@ same_summary() {
   sed 's/^/    /' "$E2E_DIR/$2.summary"
 }
 
-# cov_table LOG: one line per shim invocation of a debug SHIM_LOG, as
-# "ROUTE<TAB>CRATE<TAB>TYPE<TAB>COV<TAB>REASON<TAB>BY": CRATE and TYPE from
-# --crate-name and --crate-type (- when absent), COV yes when the argv
-# carries -C instrument-coverage (as cargo-llvm-cov writes it: `-C
-# instrument-coverage` from its wrapper, `-Cinstrument-coverage` from
-# RUSTFLAGS), BY build-script for the compiles that a build script runs
-# itself into its OUT_DIR (anyhow's probe.rs), cargo otherwise. Info and argv
-# lines are paired by pid.
-cov_table() {
-  awk '
-    match($0, /rustc-shim\[[0-9]+\]/) {
-      pid = substr($0, RSTART + 11, RLENGTH - 12)
-      rest = substr($0, RSTART + RLENGTH + 1)
-      if (rest ~ /^(info|warn): (direct|cache): /) {
-        sub(/^(info|warn): /, "", rest)
-        route[pid] = substr(rest, 1, index(rest, ":") - 1)
-        reason[pid] = substr(rest, index(rest, ":") + 2)
-        order[++n] = pid
-      } else if (rest ~ /^debug: argv: /) {
-        sub(/^debug: argv: /, "", rest)
-        k = split(rest, a, " ")
-        c = "-"; t = "-"; v = "no"; b = "cargo"
-        for (i = 1; i <= k; i++) {
-          if (a[i] == "--crate-name" && i < k) c = a[i + 1]
-          if (a[i] ~ /^--crate-name=/) c = substr(a[i], 14)
-          if (a[i] == "--crate-type" && i < k) t = a[i + 1]
-          if (a[i] ~ /^--crate-type=/) t = substr(a[i], 14)
-          if (a[i] == "--out-dir" && i < k && a[i + 1] ~ /\/build\/[^\/]+\/out$/) b = "build-script"
-          if ((a[i] == "-C" && i < k && a[i + 1] ~ /^instrument-coverage(=|$)/) || a[i] ~ /^-Cinstrument-coverage(=|$)/) v = "yes"
-        }
-        crate[pid] = c; type[pid] = t; cov[pid] = v; by[pid] = b
-      }
-    }
-    END {
-      for (i = 1; i <= n; i++) {
-        p = order[i]
-        printf "%s\t%s\t%s\t%s\t%s\t%s\n", route[p], (p in crate ? crate[p] : "?"), (p in type ? type[p] : "?"),
-          (p in cov ? cov[p] : "?"), reason[p], (p in by ? by[p] : "?")
-      }
-    }' "$1"
-}
+# cov_table LOG: shim_log_table's columns in the order this test reads them,
+# "ROUTE<TAB>CRATE<TAB>TYPE<TAB>COV<TAB>REASON<TAB>BY".
+cov_table() { shim_log_table "$1" | awk -F'\t' -v OFS='\t' '{ print $1, $3, $5, $6, $4, $7 }'; }
 # Conditions on a cov_table line: a compile of the workspace's own crates; of
 # a dependency (build scripts' own compiles and probes are neither).
 local_crate='$6 == "cargo" && $2 ~ /^(shimfix_|integration$)/'
