@@ -131,6 +131,7 @@ e2e_setup() {
   local name
   for name in $(compgen -e); do
     case $name in
+      RUSTC_SHIM_TOOLS) ;;  # where tools/versions.sh's tools are: ours, read by no tool
       SCCACHE_* | SHIM_* | CARGO_* | RUSTC_* | RUSTFLAGS | RUSTDOCFLAGS | RUSTC | RUSTDOC \
         | LLVM_PROFILE_FILE | RUST_LOG)
         unset "$name" ;;
