@@ -193,7 +193,7 @@ e2e_start_sccache() {
     sccache --start-server >"$E2E_DIR/sccache-start.txt" 2>&1 \
     || fail "sccache --start-server failed on port $SCCACHE_SERVER_PORT: $(cat "$E2E_DIR/sccache-start.txt")"
   local location
-  location=$(sccache --show-stats | sed -n 's/^Cache location *//p')
+  location=$(server_location)
   # Someone else's server (port taken since pick_port) is neither used nor stopped.
   [[ "$location" == *"\"$SCCACHE_DIR\""* ]] \
     || fail "the server on port $SCCACHE_SERVER_PORT is not ours: cache location $location"
@@ -204,6 +204,10 @@ e2e_start_sccache() {
     || fail "sccache on PATH is $version ($(command -v sccache)), not $E2E_SCCACHE_VERSION"
   note "sccache $version on port $SCCACHE_SERVER_PORT, cache $SCCACHE_DIR"
 }
+
+# server_location: the "Cache location" that the sccache server on
+# SCCACHE_SERVER_PORT reports (starting one if none runs).
+server_location() { sccache --show-stats | sed -n 's/^Cache location *//p'; }
 
 # e2e_pass: the last line of every test.
 e2e_pass() {
@@ -281,6 +285,9 @@ shim_log_table() {
       }
     }' "$1"
 }
+
+# cache_lines LOG: how many invocations of a debug SHIM_LOG went to sccache.
+cache_lines() { shim_log_table "$1" | awk -F'\t' '$1 == "cache"' | wc -l; }
 
 # log_summary LOG: route and reason counts, argument positions folded.
 log_summary() {

@@ -18,7 +18,6 @@ build() {
   log_summary "$E2E_DIR/$1.log" | sed 's/^/    /'
 }
 
-cache_lines() { shim_log_table "$1" | awk -F'\t' '$1 == "cache"' | wc -l; }
 
 stats_snapshot start
 check_eq "compile requests before any build" "$start_requests" 0

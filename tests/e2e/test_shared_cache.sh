@@ -88,7 +88,7 @@ for var in SCCACHE_REDIS_ENDPOINT SCCACHE_REDIS; do
   location=
   if env SCCACHE_SERVER_PORT="$probe_port" SCCACHE_DIR="$E2E_DIR/probe" "$var=$REDIS_URL" \
        sccache --start-server >"$E2E_DIR/probe-$var.txt" 2>&1; then
-    location=$(SCCACHE_SERVER_PORT=$probe_port sccache --show-stats | sed -n 's/^Cache location *//p')
+    location=$(SCCACHE_SERVER_PORT=$probe_port server_location)
     SCCACHE_SERVER_PORT=$probe_port sccache --stop-server >/dev/null 2>&1 || true
   fi
   note "sccache $E2E_SCCACHE_VERSION with $var: ${location:-no server: $(tail -n 1 "$E2E_DIR/probe-$var.txt")}"
@@ -125,7 +125,7 @@ start_machine() {
     || fail "machine $1: sccache --start-server failed on port $SCCACHE_SERVER_PORT: $(cat "$E2E_DIR/sccache-start-$1.txt")"
   SERVER_PORTS+=("$SCCACHE_SERVER_PORT")
   local location
-  location=$(sccache --show-stats | sed -n 's/^Cache location *//p')
+  location=$(server_location)
   [[ $location == redis* && $location == *"$REDIS_URL"* ]] \
     || fail "machine $1: the server on port $SCCACHE_SERVER_PORT does not use our Redis: cache location $location"
   note "machine $1: sccache $(sccache --version | awk '{print $2}') on port $SCCACHE_SERVER_PORT, $REDIS_VAR=$REDIS_URL, cache location: $location"
@@ -144,7 +144,6 @@ build() {
   log_summary "$E2E_DIR/$name.log" | sed 's/^/    /'
 }
 
-cache_lines() { shim_log_table "$1" | awk -F'\t' '$1 == "cache"' | wc -l; }
 dep_libs() { awk -F'\t' '$1 == "dep" && $2 == "lib"' "$1" | sort -u | wc -l; }
 check_binary() {
   check_eq "$1: shimfix-cli output" "$("$CARGO_TARGET_DIR/debug/shimfix-cli" "ann=95, bob=40")" \

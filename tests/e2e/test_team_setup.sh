@@ -64,9 +64,6 @@ ${3:-}
 EOF
 }
 
-# server_location: the cache location the server on our port reports.
-server_location() { sccache --show-stats | sed -n 's/^Cache location *//p'; }
-
 # No `sccache --show-stats` before the first compile: it would start a server
 # itself, with the shell's environment, which has no SCCACHE_DIR.
 PREV=zero
