@@ -10,7 +10,6 @@
 #include "absl/strings/str_split.h"
 #include "locate.h"
 #include "platform.h"
-#include "server.h"
 
 namespace rustc_shim {
 namespace {
@@ -198,7 +197,6 @@ int Doctor(const char* argv0) {
     std::string stats = FirstLine(*sccache.path, {"--show-stats"}, &ok);
     if (ok) {
       absl::StrAppend(&report, "sccache server: answers\n");
-      absl::StrAppend(&report, "cache route: ", ServerWhy(CheckServer(*sccache.path)), "\n");
     } else {
       absl::StrAppend(&report, "sccache server: does not answer (", stats, ")\n");
       problems.push_back(absl::StrCat(

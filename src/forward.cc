@@ -1,27 +1,133 @@
 #include "forward.h"
 
+#include <string>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace rustc_shim {
 namespace {
 
 constexpr absl::string_view kSccachePrefix = "sccache: ";
 
+// What the log keeps of sccache's words at most.
+constexpr size_t kMaxWhat = 2000;
+
+// The lines of `text`, without their line ends ("\n" or "\r\n"); a final
+// line end starts no empty line.
+template <typename F>
+void ForEachLine(absl::string_view text, F f) {
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    absl::string_view line = text.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    f(line);
+    if (end == absl::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+}
+
+// True when every line of `text` is sccache's own (or there is none).
+bool OnlySccacheLines(absl::string_view text) {
+  bool only = true;
+  ForEachLine(text, [&](absl::string_view line) {
+    if (!absl::StartsWith(line, kSccachePrefix)) only = false;
+  });
+  return only;
+}
+
+// True when `text` holds a line that starts with `report`, and every line
+// before it is sccache's own: a report of sccache's, which may run on over
+// lines of its own ("...\nRun with SCCACHE_LOG=debug ..."), that no compiler
+// output came before.
+bool SccacheReport(absl::string_view text, absl::string_view report) {
+  bool found = false, only_sccache = true;
+  ForEachLine(text, [&](absl::string_view line) {
+    if (found || !only_sccache) return;
+    if (absl::StartsWith(line, report)) {
+      found = true;
+    } else if (!absl::StartsWith(line, kSccachePrefix)) {
+      only_sccache = false;
+    }
+  });
+  return found;
+}
+
+absl::string_view FirstLine(absl::string_view text) {
+  absl::string_view first;
+  ForEachLine(text, [&](absl::string_view line) {
+    if (first.empty()) first = line;
+  });
+  return first;
+}
+
+absl::string_view LastLine(absl::string_view text) {
+  absl::string_view last;
+  ForEachLine(text, [&](absl::string_view line) {
+    if (!line.empty()) last = line;
+  });
+  return last;
+}
+
+// All sccache wrote, stderr first, as one log line.
+std::string Words(absl::string_view out, absl::string_view err) {
+  std::string words;
+  for (absl::string_view text : {err, out}) {
+    ForEachLine(text, [&](absl::string_view line) {
+      if (!line.empty()) absl::StrAppend(&words, words.empty() ? "" : " | ", line);
+    });
+  }
+  if (words.size() > kMaxWhat) words = absl::StrCat(words.substr(0, kMaxWhat), "...");
+  return words;
+}
+
+SccacheOutcome Failed(std::string what) { return {true, std::move(what)}; }
+
 }  // namespace
 
-absl::string_view StderrGate::Feed(absl::string_view bytes) {
-  if (open_) return bytes;
+absl::string_view HeldOutput::Feed(absl::string_view bytes) {
+  if (!complete_) return bytes;
   held_.append(bytes.data(), bytes.size());
-  const size_t n = std::min(held_.size(), kSccachePrefix.size());
-  if (absl::string_view(held_).substr(0, n) == kSccachePrefix.substr(0, n)) return {};
-  // Compiler output (or anything else): let it all through from now on.
-  open_ = true;
+  if (held_.size() <= limit_) return {};
+  complete_ = false;
   return held_;
 }
 
-bool IsSccacheFailure(const ChildStatus& status, const StderrGate& gate) {
-  return status.started && status.exited && status.code == 2 && !gate.open() &&
-         absl::StartsWith(gate.held(), "sccache: error");
+SccacheOutcome JudgeSccache(const ChildStatus& status, absl::string_view out,
+                            absl::string_view err, bool complete) {
+  if (!status.started) return Failed(absl::StrCat("cannot run it: ", ErrorText(status.start_error)));
+  // Ctrl-C or a kill of the build: what sccache did is the build's end.
+  if (status.passed_signal != 0 || !complete) return {};
+  if (!status.exited) {
+    return Failed(absl::StrCat("it died of signal ", std::to_string(status.signal)));
+  }
+  if (status.code == 0) return {};
+  // (On Windows sccache's exit(-2) reads as -2, not 254.)
+  const int code = status.code & 0xff;
+  // A compile that sccache's server or sccache itself ran, killed by a
+  // signal that was not the build's: it never finished, so it has no result.
+  const absl::string_view last = LastLine(out);
+  for (auto [report_code, report] :
+       {std::pair<int, absl::string_view>{254, "sccache: Compiler killed by signal "},
+        {2, "sccache: Compile terminated by signal "}}) {
+    if (code == report_code && absl::StartsWith(last, report)) {
+      return Failed(absl::StrCat("the compiler was killed by signal ", last.substr(report.size()),
+                                 " under sccache"));
+    }
+  }
+  const bool failed =
+      (code == 253 && last == "sccache: Missing compiler exit status!") ||
+      // Its client's error (exit 2) or its server's fatal error (254).
+      (OnlySccacheLines(out) && (SccacheReport(err, "sccache: error: ") ||
+                                 SccacheReport(err, "sccache: encountered fatal error"))) ||
+      // Refused before it started (exit 1): incremental compilation asked
+      // for, a configuration it cannot read.
+      (err.empty() && absl::StartsWith(FirstLine(out), kSccachePrefix)) ||
+      // Any other report of sccache's alone. Silence is not one: a compiler
+      // may fail without a word, and sccache always has one.
+      (!(out.empty() && err.empty()) && OnlySccacheLines(out) && OnlySccacheLines(err));
+  if (!failed) return {};
+  return Failed(absl::StrCat("exit ", std::to_string(status.code), ": ", Words(out, err)));
 }
 
 }  // namespace rustc_shim

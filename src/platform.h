@@ -31,10 +31,6 @@ std::vector<std::string> ExecutableExtensions();
 // The value of an environment variable, or nullopt when it is not set.
 std::optional<absl::string_view> GetEnv(const char* name);
 
-// This process's environment entries ("NAME=value") whose names start with
-// `prefix`, in the environment's order.
-std::vector<absl::string_view> EnvEntries(absl::string_view prefix);
-
 // Reads a whole file into memory.
 ErrorOr<std::string> ReadFile(const std::string& path);
 
@@ -43,25 +39,6 @@ bool IsExecutableFile(const std::string& path);
 
 // True when both paths name the same file (after links), by identity, not name.
 bool SameFile(const std::string& a, const std::string& b);
-
-// A short text that changes whenever the file at `path` is replaced or
-// rewritten (its identity, size and modification time), or nullopt when it
-// cannot be read.
-std::optional<std::string> FileVersion(const std::string& path);
-
-// The directory of this user's alone for the shim's small state files. With
-// `create`, it is made when missing and checked to be this user's only, and
-// nullopt means there is none; without, its path is returned unchecked, for
-// files checked one by one (OwnFileAgeMillis).
-std::optional<std::string> StateDirectory(bool create);
-
-// Replaces the file at `path` with `contents` whole (written beside it, then
-// renamed over it), readable by this user only. False on any failure.
-bool WriteFileAtomically(const std::string& path, absl::string_view contents);
-
-// How long ago, in milliseconds, the file at `path` was last written, when it
-// is a regular file of this user's own (a symlink is not followed); else nullopt.
-std::optional<int64_t> OwnFileAgeMillis(const std::string& path);
 
 // The current working directory.
 std::string CurrentDirectory();
@@ -108,10 +85,11 @@ struct EnvChanges {
   absl::Span<const char* const> add;
 };
 
-// Replaces this process with `program` run with `argv` (null-terminated) and
-// this process's environment changed by `env`, searching PATH when `program`
-// has no directory part. Returns only on failure, with the errno-style error code.
-int Exec(const char* program, char* const* argv, const EnvChanges& env = {});
+// Replaces this process with `program` run with `argv` (null-terminated),
+// searching PATH when `program` has no directory part (on Windows: runs it,
+// waits and exits with its status). Returns only on failure, with the
+// errno-style error code.
+int Exec(const char* program, char* const* argv);
 
 // How a child process ended.
 struct ChildStatus {
@@ -120,6 +98,9 @@ struct ChildStatus {
   bool exited = false;  // exited normally with `code`; else killed by `signal`
   int code = 0;
   int signal = 0;
+  // A signal this process got while it waited and passed on to the child
+  // (POSIX: INT, TERM, HUP or QUIT), else 0.
+  int passed_signal = 0;
 };
 
 // Runs `program` (a path) with `argv` (null-terminated) and this process's

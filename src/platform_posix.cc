@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #if defined(__APPLE__)
@@ -98,17 +97,6 @@ std::optional<absl::string_view> GetEnv(const char* name) {
   return absl::string_view(value);
 }
 
-std::vector<absl::string_view> EnvEntries(absl::string_view prefix) {
-  std::vector<absl::string_view> entries;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (prefix.empty() ||
-        ((*e)[0] == prefix[0] && ::strncmp(*e, prefix.data(), prefix.size()) == 0)) {
-      entries.push_back(*e);
-    }
-  }
-  return entries;
-}
-
 ErrorOr<std::string> ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError(errno);
@@ -176,67 +164,6 @@ bool SameFile(const std::string& a, const std::string& b) {
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-std::optional<std::string> FileVersion(const std::string& path) {
-  struct stat st;
-  if (!Stat(path, &st)) return std::nullopt;
-#if defined(__APPLE__)
-  const struct timespec& mtime = st.st_mtimespec;
-#else
-  const struct timespec& mtime = st.st_mtim;
-#endif
-  return absl::StrCat(st.st_dev, ":", st.st_ino, ":", st.st_size, ":", mtime.tv_sec, ".",
-                      mtime.tv_nsec);
-}
-
-std::optional<std::string> StateDirectory(bool create) {
-  // XDG_RUNTIME_DIR is the user's own by definition; the shared temporary
-  // directory gets a subdirectory named for the user, checked to be theirs.
-  std::string dir;
-  const char* runtime = ::getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && runtime[0] == '/') {
-    dir = absl::StrCat(runtime, "/rustc-shim");
-  } else {
-    const char* tmp = ::getenv("TMPDIR");
-    dir = absl::StrCat(tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp", "/rustc-shim-", ::geteuid());
-  }
-  // Readers check each file they read instead (OwnFileAgeMillis).
-  if (!create) return dir;
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return std::nullopt;
-  struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
-      (st.st_mode & 077) != 0) {
-    return std::nullopt;
-  }
-  return dir;
-}
-
-bool WriteFileAtomically(const std::string& path, absl::string_view contents) {
-  std::string temporary = absl::StrCat(path, ".", ::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  bool ok = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
-  ok = ::close(fd) == 0 && ok;
-  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
-  if (!ok) ::unlink(temporary.c_str());
-  return ok;
-}
-
-std::optional<int64_t> OwnFileAgeMillis(const std::string& path) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
-    return std::nullopt;
-  }
-#if defined(__APPLE__)
-  const struct timespec& mtime = st.st_mtimespec;
-#else
-  const struct timespec& mtime = st.st_mtim;
-#endif
-  struct timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  return (static_cast<int64_t>(now.tv_sec) - mtime.tv_sec) * 1000 +
-         (static_cast<int64_t>(now.tv_nsec) - mtime.tv_nsec) / 1000000;
-}
-
 std::string CurrentDirectory() {
   char buffer[PATH_MAX];
   return ::getcwd(buffer, sizeof buffer) != nullptr ? std::string(buffer) : std::string(".");
@@ -291,9 +218,11 @@ namespace {
 // The child being waited for, for the signal handlers; and the self-pipe that
 // turns SIGCHLD into something poll() can wait on.
 volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_passed_signal = 0;
 int g_sigchld_pipe[2] = {-1, -1};
 
 void PassOn(int signal) {
+  g_passed_signal = signal;
   if (g_child > 0) ::kill(g_child, signal);
 }
 
@@ -417,6 +346,7 @@ ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& e
     return status;
   }
   status.started = true;
+  g_passed_signal = 0;
   g_child = pid;
   // A signal this process was started ignoring (a background job's SIGINT)
   // stays ignored, as it is for the child.
@@ -466,6 +396,7 @@ ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& e
   }
   g_child = 0;
   for (int signal : passed_on) Handle(signal, SIG_DFL);
+  status.passed_signal = g_passed_signal;
   Handle(SIGCHLD, SIG_DFL);
   ::close(g_sigchld_pipe[0]);
   ::close(g_sigchld_pipe[1]);
@@ -492,19 +423,9 @@ void ExitLike(const ChildStatus& status) {
   ::_exit(status.exited ? status.code : 1);
 }
 
-int Exec(const char* program, char* const* argv, const EnvChanges& env) {
-  if (env.drop.size() == 0 && env.add.size() == 0) {
-    ::execvp(program, argv);
-    return errno;
-  }
-  // execvp with another environment: execvpe is GNU's only.
-  std::vector<char*> envp = ChildEnvironment(env);
-  char** saved = environ;
-  environ = envp.data();
+int Exec(const char* program, char* const* argv) {
   ::execvp(program, argv);
-  int error = errno;
-  environ = saved;
-  return error;
+  return errno;
 }
 
 std::string ErrorText(int error) { return ::strerror(error); }

@@ -245,16 +245,6 @@ bool SameFile(const std::string& a, const std::string& b) {
 
 // Windows has no exec: the cache route always waits for sccache, so it never
 // needs to know whether sccache's server was seen working. No state is kept.
-std::optional<std::string> FileVersion(const std::string&) { return std::nullopt; }
-
-std::optional<std::string> StateDirectory(bool) { return std::nullopt; }
-
-bool WriteFileAtomically(const std::string&, absl::string_view) { return false; }
-
-std::optional<int64_t> OwnFileAgeMillis(const std::string&) { return std::nullopt; }
-
-std::vector<absl::string_view> EnvEntries(absl::string_view) { return {}; }
-
 std::string CurrentDirectory() {
   std::wstring buffer(32768, L'\0');
   DWORD n = ::GetCurrentDirectoryW(static_cast<DWORD>(buffer.size()), buffer.data());
@@ -357,10 +347,10 @@ ChildStatus RunChild(const char*, char* const* argv, const EnvChanges& env,
 
 void ExitLike(const ChildStatus& status) { ::ExitProcess(static_cast<UINT>(status.code)); }
 
-int Exec(const char*, char* const* argv, const EnvChanges& env) {
+int Exec(const char*, char* const* argv) {
   // argv[0] is the program, as exec's callers pass it.
   DWORD error = 0;
-  HANDLE process = Start(argv, EnvironmentFor(env), nullptr, nullptr, &error);
+  HANDLE process = Start(argv, EnvironmentFor({}), nullptr, nullptr, &error);
   if (process == nullptr) return static_cast<int>(error);
   ::WaitForSingleObject(process, INFINITE);
   DWORD code = 1;

@@ -1,5 +1,6 @@
 #include "shim.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "argfile.h"
 #include "classify.h"
@@ -18,7 +18,6 @@
 #include "log.h"
 #include "platform.h"
 #include "re2/re2.h"
-#include "server.h"
 #include "spdlog/logger.h"
 
 #ifndef RUSTC_SHIM_VERSION
@@ -54,7 +53,7 @@ constexpr absl::string_view kHelp =
     "    probes (-vV, -V, --version, --print, `-` as input, --help, --explain,\n"
     "    -C help, -Z help, -W help),\n"
     "    SHIM_BYPASS matching the command line; or when sccache is not found\n"
-    "    or fails before compiling.\n"
+    "    or fails (then the compile runs directly, once).\n"
     "\n"
     "Environment:\n"
     "    SHIM_MODE     auto (default) | direct (never sccache) | cache (always sccache)\n"
@@ -122,19 +121,14 @@ constexpr const char* kNotForSccache[] = {"CARGO_INCREMENTAL", "CARGO_BUILD_INCR
 // rustc-shim marks the environment of the sccache it runs. A shim that finds
 // the mark was itself run as sccache (a copy of rustc-shim named sccache, or
 // SHIM_SCCACHE naming one) and compiles directly, so no chain of shims can
-// loop, whatever its leases say.
+// loop.
 constexpr const char* kMarkSccache[] = {"SHIM_IN_SCCACHE=1"};
-// The mark, and sccache told to compile by itself when its server goes away
-// mid-request.
-constexpr const char* kMarkSccacheCompileIfServerLost[] = {"SHIM_IN_SCCACHE=1",
-                                                           "SCCACHE_IGNORE_SERVER_IO_ERROR=1"};
 
 // The decision for one invocation, with everything the log and --explain say.
 struct Plan {
   Decision decision;
   std::string reason;
   std::optional<Located> sccache;  // searched only when the route needs it
-  ServerCheck server;              // on the cache route: may sccache run in place of the shim
   bool fell_back = false;          // wanted the cache, cannot have it
   std::string fallback_reason;
 };
@@ -186,26 +180,6 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
 
   if (plan.decision.route != Route::kCache && !always_locate) return plan;
   LocateEnv env = SystemLocateEnv(settings.shim_sccache, argv0);
-  std::optional<ServerCheck> checked;  // the steady state's check, kept for the same sccache
-  if (plan.decision.route == Route::kCache && !always_locate && !settings.in_sccache) {
-    // The steady state of a build: the first sccache found holds a lease.
-    // Whether it is this shim need not be checked (a stat of this executable
-    // on every cached compile): were it a rustc-shim, it would find the mark
-    // in its environment and compile directly.
-    std::string self = std::move(env.self);
-    env.self.clear();
-    Located first = FindSccache(env);
-    if (first.path) {
-      ServerCheck server = CheckServer(*first.path);
-      if (server.seen_working && FindProgram(compiler_and_args[0], env, nullptr)) {
-        plan.sccache = std::move(first);
-        plan.server = std::move(server);
-        return plan;
-      }
-      checked = std::move(server);
-    }
-    env.self = std::move(self);
-  }
   plan.sccache = FindSccache(env);
   if (plan.decision.route != Route::kCache) return plan;
   if (settings.in_sccache) {
@@ -219,11 +193,6 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     // user gets the plain "not found" and exit status 127.
     plan.fell_back = true;
     plan.fallback_reason = absl::StrCat("compiler ", compiler_and_args[0], " not found");
-  }
-  if (!plan.fell_back) {
-    plan.server = checked && checked->sccache == *plan.sccache->path
-                      ? *std::move(checked)
-                      : CheckServer(*plan.sccache->path);
   }
   return plan;
 }
@@ -254,9 +223,6 @@ int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
   }
   if (plan.fell_back) {
     absl::StrAppend(&out, "fallback: ", plan.fallback_reason, "; the compiler runs directly\n");
-  }
-  if (EffectiveRoute(plan) == Route::kCache) {
-    absl::StrAppend(&out, "server: ", ServerWhy(plan.server), "\n");
   }
   for (const std::string& skipped : plan.sccache->skipped_self) {
     absl::StrAppend(&out, "skipped: ", skipped, " (rustc-shim itself)\n");
@@ -339,47 +305,25 @@ int Main(int argc, char** raw_argv) {
     sccache_argv.push_back(plan.sccache->path->data());
     sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(), compiler_and_args.end());
     sccache_argv.push_back(nullptr);
-    const ServerCheck& server = plan.server;
-    if (log && log->should_log(spdlog::level::debug)) log->debug("server: {}", ServerWhy(server));
-    if (server.seen_working) {
-      // sccache's server is known to be there, so sccache runs in place of
-      // the shim. Should the server still vanish mid-compile, sccache is told
-      // to compile by itself rather than fail (unless the user said otherwise).
-      EnvChanges env{kNotForSccache, kMarkSccache};
-      if (!GetEnv("SCCACHE_IGNORE_SERVER_IO_ERROR")) env.add = kMarkSccacheCompileIfServerLost;
-      int error = Exec(sccache_argv[0], sccache_argv.data(), env);
-      if (log) {
-        log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
-                  ErrorText(error));
-      }
-      return RunDirect(compiler_and_args.data(), log.get());
-    }
-    // Until then sccache runs as a child rather than in place of the shim, so
-    // that its own failure (no server, a port taken by something else) can
-    // still end in a direct compile instead of a broken build.
-    StderrGate gate;
+    // sccache runs as a child and all it writes is held until it ends, so
+    // that its own failure can still end in a direct compile that nobody
+    // sees twice (forward.h).
+    HeldOutput out, err;
+    const std::function<void(absl::string_view)> on_stdout = [&out](absl::string_view bytes) {
+      WriteStdout(out.Feed(bytes));
+    };
     ChildStatus status =
         RunChild(sccache_argv[0], sccache_argv.data(), {kNotForSccache, kMarkSccache},
-                 [&gate](absl::string_view bytes) { WriteStderr(gate.Feed(bytes)); });
-    if (!status.started) {
-      if (log) {
-        log->warn("cannot run sccache '{}': {}; running the compiler directly", *plan.sccache->path,
-                  ErrorText(status.start_error));
-      }
-    } else if (IsSccacheFailure(status, gate)) {
-      if (log) {
-        std::string said = gate.held();
-        while (!said.empty() && said.back() == '\n') said.pop_back();
-        log->warn("sccache failed before compiling (exit 2: {}); running the compiler directly",
-                  absl::StrReplaceAll(said, {{"\n", " | "}}));
-      }
-    } else {
-      // The compile's own outcome, whatever it is: never run it twice. It went
-      // through sccache's server, so later compiles may exec sccache.
-      if (!gate.open()) WriteStderr(gate.held());
-      if (status.exited) RememberServer(server);
+                 [&err](absl::string_view bytes) { WriteStderr(err.Feed(bytes)); }, &on_stdout);
+    SccacheOutcome outcome =
+        JudgeSccache(status, out.held(), err.held(), out.complete() && err.complete());
+    if (!outcome.failed) {
+      // The compile's own outcome, whatever it is: never run it twice.
+      if (out.complete()) WriteStdout(out.held());
+      if (err.complete()) WriteStderr(err.held());
       ExitLike(status);
     }
+    if (log) log->warn("sccache failed ({}); running the compiler directly", outcome.what);
   }
   return RunDirect(compiler_and_args.data(), log.get());
 }

@@ -42,35 +42,6 @@ Sandbox::Sandbox() {
   // Only the fakes: the real sccache in /usr/bin must never be found.
   env["PATH"] = bin();
   env["FAKE_RECORD"] = dir_ + "/record";
-  env["XDG_RUNTIME_DIR"] = dir_;
-}
-
-void Sandbox::AgeState(int seconds) const {
-  std::string state = dir_ + "/rustc-shim";
-  DIR* listing = opendir(state.c_str());
-  if (listing == nullptr) throw std::runtime_error("no state in " + state);
-  struct timespec then[2];
-  clock_gettime(CLOCK_REALTIME, &then[0]);
-  then[0].tv_sec -= seconds;
-  then[1] = then[0];
-  while (dirent* entry = readdir(listing)) {
-    if (entry->d_name[0] == '.') continue;
-    if (utimensat(dirfd(listing), entry->d_name, then, 0) != 0) {
-      throw std::runtime_error("cannot age state files");
-    }
-  }
-  closedir(listing);
-}
-
-std::string Sandbox::ReadState() const {
-  std::string state = dir_ + "/rustc-shim", all;
-  DIR* listing = opendir(state.c_str());
-  if (listing == nullptr) return all;
-  while (dirent* entry = readdir(listing)) {
-    if (entry->d_name[0] != '.') all += Read(std::string("rustc-shim/") + entry->d_name);
-  }
-  closedir(listing);
-  return all;
 }
 
 Sandbox::~Sandbox() {

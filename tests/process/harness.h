@@ -45,8 +45,7 @@ class Sandbox {
   std::string compiler() const { return dir_ + "/bin/fake-rustc"; }
   std::string sccache() const { return dir_ + "/bin/sccache"; }
 
-  // Environment the shim starts with: PATH=bin, FAKE_RECORD, and
-  // XDG_RUNTIME_DIR=dir, so the shim's state stays in the box.
+  // Environment the shim starts with: PATH=bin and FAKE_RECORD.
   std::map<std::string, std::string> env;
 
   // Runs the shim with `args` (argv[1..]); `keep_fds` stay open in the child.
@@ -60,12 +59,6 @@ class Sandbox {
   std::vector<Record> Records() const;
   void Write(const std::string& name, const std::string& contents) const;
   std::string Read(const std::string& name) const;
-
-  // Makes every file of the shim's state in the box look written `seconds` ago.
-  void AgeState(int seconds) const;
-
-  // The contents of every file of the shim's state in the box, one after another.
-  std::string ReadState() const;
 
  private:
   std::string dir_;
