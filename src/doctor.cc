@@ -7,114 +7,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/str_join.h"
+#include "cargo_config.h"
 #include "locate.h"
 #include "platform.h"
 
 namespace rustc_shim {
 namespace {
-
-// A TOML basic ("...", with escapes) or literal ('...') string at the start of
-// `text`, after blanks.
-std::optional<std::string> TomlString(absl::string_view text) {
-  text = absl::StripLeadingAsciiWhitespace(text);
-  if (text.empty() || (text[0] != '"' && text[0] != '\'')) return std::nullopt;
-  const char quote = text[0];
-  std::string out;
-  for (size_t i = 1; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == quote) return out;
-    if (quote == '"' && c == '\\' && i + 1 < text.size()) {
-      char e = text[++i];
-      out.push_back(e == 'n' ? '\n' : e == 't' ? '\t' : e);
-      continue;
-    }
-    out.push_back(c);
-  }
-  return std::nullopt;
-}
-
-// The key of a `key = value` line, quotes dropped and `_` read as `-`, and
-// the text after the `=`.
-bool SplitKey(absl::string_view line, std::string* key, absl::string_view* value) {
-  size_t eq = line.find('=');
-  if (eq == absl::string_view::npos) return false;
-  key->clear();
-  for (char c : absl::StripAsciiWhitespace(line.substr(0, eq))) {
-    if (c == '"' || c == '\'' || c == ' ' || c == '\t') continue;
-    key->push_back(c == '_' ? '-' : c);
-  }
-  *value = line.substr(eq + 1);
-  return true;
-}
-
-// What cargo will run as its rustc wrapper, and where that was decided.
-struct Wrapper {
-  std::string value;   // as written; empty means "no wrapper"
-  std::string source;  // "RUSTC_WRAPPER", or a file name
-  std::string base;    // the directory a relative path in a file is relative to
-};
-
-std::string Dirname(absl::string_view path) {
-  size_t slash = path.find_last_of("/\\");
-  if (slash == absl::string_view::npos) return ".";
-  if (slash == 0) return std::string(path.substr(0, 1));
-  return std::string(path.substr(0, slash));
-}
-
-std::string CargoHome() {
-  if (std::optional<absl::string_view> home = GetEnv("CARGO_HOME"); home && !home->empty()) {
-    return std::string(*home);
-  }
-  for (const char* name : {"HOME", "USERPROFILE"}) {
-    if (std::optional<absl::string_view> home = GetEnv(name); home && !home->empty()) {
-      return JoinPath(*home, ".cargo");
-    }
-  }
-  return std::string();
-}
-
-// The cargo configuration files that apply in `dir`, most binding first: from
-// `dir` up to the root, then CARGO_HOME's. In each .cargo directory cargo
-// reads `config` when it exists, else `config.toml`.
-std::vector<std::string> ConfigFiles(const std::string& dir) {
-  std::vector<std::string> files;
-  auto add = [&](const std::string& cargo_dir) {
-    for (const char* name : {"config", "config.toml"}) {
-      std::string path = JoinPath(cargo_dir, name);
-      if (ReadFile(path).ok()) {
-        if (std::find(files.begin(), files.end(), path) == files.end()) files.push_back(path);
-        return;
-      }
-    }
-  };
-  std::string current = dir;
-  for (;;) {
-    add(JoinPath(current, ".cargo"));
-    std::string parent = Dirname(current);
-    if (parent == current || parent.empty()) break;
-    current = parent;
-  }
-  if (std::string home = CargoHome(); !home.empty()) add(home);
-  return files;
-}
-
-std::optional<Wrapper> FindWrapper(const std::string& cwd) {
-  for (const char* name : {"RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER"}) {
-    if (std::optional<absl::string_view> value = GetEnv(name)) {
-      return Wrapper{std::string(*value), name, cwd};
-    }
-  }
-  for (const std::string& file : ConfigFiles(cwd)) {
-    ErrorOr<std::string> text = ReadFile(file);
-    if (!text.ok()) continue;
-    if (std::optional<std::string> value = ConfigRustcWrapper(*text)) {
-      // Paths in a config file are relative to the directory holding .cargo.
-      return Wrapper{*value, file, Dirname(Dirname(file))};
-    }
-  }
-  return std::nullopt;
-}
 
 // Runs a program and returns what it printed on stdout (first line), or why not.
 std::string FirstLine(const std::string& program, std::vector<std::string> args, bool* ok) {
@@ -138,43 +37,6 @@ std::string FirstLine(const std::string& program, std::vector<std::string> args,
 }
 
 }  // namespace
-
-std::optional<std::string> ConfigRustcWrapper(absl::string_view toml) {
-  std::optional<std::string> found;
-  std::string table;
-  for (absl::string_view raw : absl::StrSplit(toml, '\n')) {
-    absl::string_view line = absl::StripAsciiWhitespace(raw);
-    if (line.empty() || line[0] == '#') continue;
-    if (line[0] == '[') {
-      size_t close = line.find(']');
-      table.clear();
-      for (char c : line.substr(1, close == absl::string_view::npos ? 0 : close - 1)) {
-        if (c != ' ' && c != '"' && c != '[') table.push_back(c);
-      }
-      continue;
-    }
-    std::string key;
-    absl::string_view value;
-    if (!SplitKey(line, &key, &value)) continue;
-    if ((table == "build" && key == "rustc-wrapper") ||
-        (table.empty() && key == "build.rustc-wrapper")) {
-      if (std::optional<std::string> s = TomlString(value)) found = *s;
-    } else if (table.empty() && key == "build") {
-      // An inline table: build = { rustc-wrapper = "..." }
-      absl::string_view rest = value;
-      for (absl::string_view name : {"rustc-wrapper", "rustc_wrapper"}) {
-        size_t at = rest.find(name);
-        if (at == absl::string_view::npos) continue;
-        absl::string_view after = rest.substr(at + name.size());
-        size_t eq = after.find('=');
-        if (eq != absl::string_view::npos) {
-          if (std::optional<std::string> s = TomlString(after.substr(eq + 1))) found = *s;
-        }
-      }
-    }
-  }
-  return found;
-}
 
 int Doctor(const char* argv0) {
   std::string report;
@@ -221,10 +83,22 @@ int Doctor(const char* argv0) {
     problems.push_back(absl::StrCat(rustc_name, " not found: cargo will not build here"));
   }
 
-  // The wrapper cargo will use in this directory.
-  std::string cwd = CurrentDirectory();
-  std::optional<Wrapper> wrapper = FindWrapper(cwd);
-  if (!wrapper) {
+  // The wrapper cargo will use in this directory, read as cargo reads it.
+  const std::string cwd = CurrentDirectory();
+  const CargoConfig cargo = ReadCargoConfig(
+      cwd,
+      [](const char* name) -> std::optional<std::string> {
+        std::optional<absl::string_view> value = GetEnv(name);
+        return value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+      },
+      ReadFile, kPathListSeparator == ';');
+  absl::StrAppend(&report, "cargo's configuration: ",
+                  cargo.files.empty() ? "no file" : absl::StrJoin(cargo.files, ", "), "\n");
+  for (const std::string& error : cargo.errors) {
+    problems.push_back(absl::StrCat("cargo will stop with an error: ", error));
+  }
+  bool uses_shim = false;
+  if (!cargo.rustc_wrapper) {
     absl::StrAppend(&report,
                     "cargo's rustc wrapper: none (no RUSTC_WRAPPER, no build.rustc-wrapper in ",
                     "the cargo configuration that applies in ", cwd, ")\n");
@@ -232,49 +106,90 @@ int Doctor(const char* argv0) {
         "cargo will not use rustc-shim here: add to .cargo/config.toml\n      [build]\n"
         "      rustc-wrapper = \"",
         self, "\""));
-  } else if (wrapper->value.empty()) {
-    absl::StrAppend(&report, "cargo's rustc wrapper: none (", wrapper->source,
+  } else if (cargo.rustc_wrapper->value.empty()) {
+    absl::StrAppend(&report, "cargo's rustc wrapper: none (", cargo.rustc_wrapper->source,
                     " is set to the empty string)\n");
-    problems.push_back(absl::StrCat("cargo will not use rustc-shim: ", wrapper->source,
+    problems.push_back(absl::StrCat("cargo will not use rustc-shim: ", cargo.rustc_wrapper->source,
                                     " is empty, which turns the wrapper off; unset it"));
   } else {
-    std::string value = wrapper->value;
-    if (HasDirectory(value) && !absl::StartsWith(value, "/") &&
-        !(value.size() > 1 && value[1] == ':')) {
-      value = JoinPath(wrapper->base, value);
-    }
-    std::optional<std::string> resolved = FindProgram(value, env, nullptr);
-    absl::StrAppend(
-        &report, "cargo's rustc wrapper: ", wrapper->value, " (from ", wrapper->source, ")",
-        resolved && *resolved != wrapper->value ? absl::StrCat(" = ", *resolved) : "", "\n");
+    const CargoSetting& wrapper = *cargo.rustc_wrapper;
+    std::optional<std::string> resolved = FindProgram(cargo.wrapper_program, env, nullptr);
+    absl::StrAppend(&report, "cargo's rustc wrapper: ", wrapper.value, " (from ", wrapper.source,
+                    ")",
+                    resolved && *resolved != wrapper.value ? absl::StrCat(" = ", *resolved) : "",
+                    "\n");
     if (!resolved) {
-      problems.push_back(absl::StrCat("the rustc wrapper ", wrapper->value, " (from ",
-                                      wrapper->source, ") does not exist: cargo will fail"));
+      problems.push_back(absl::StrCat("the rustc wrapper ", wrapper.value, " (from ",
+                                      wrapper.source, ") does not exist: cargo will fail"));
     } else if (!SameFile(*resolved, self)) {
       problems.push_back(absl::StrCat("cargo will run ", *resolved,
-                                      " as its rustc wrapper, not this ", "rustc-shim (from ",
-                                      wrapper->source, ")"));
+                                      " as its rustc wrapper, not this rustc-shim (from ",
+                                      wrapper.source, ")"));
+    } else {
+      uses_shim = cargo.errors.empty();
     }
   }
+  absl::StrAppend(&report, "cargo runs this rustc-shim: ", uses_shim ? "yes" : "no", "\n");
 
-  // What else shapes caching.
-  for (const char* name : {"CARGO_INCREMENTAL", "CARGO_TARGET_DIR", "SHIM_MODE", "SHIM_LOG"}) {
+  // What a move from toggle scripts leaves behind.
+  std::vector<std::string> advice;
+  if (cargo.rustc_wrapper && cargo.config_rustc_wrapper &&
+      cargo.rustc_wrapper->source == "RUSTC_WRAPPER" && !cargo.config_rustc_wrapper->value.empty()) {
+    advice.push_back(absl::StrCat(
+        "RUSTC_WRAPPER=", cargo.rustc_wrapper->value,
+        " in the environment overrides build.rustc-wrapper = ", cargo.config_rustc_wrapper->value,
+        " (from ", cargo.config_rustc_wrapper->source,
+        "): unset it where it is set (a shell profile, a script, a CI job); rustc-shim keeps "
+        "coverage builds away from sccache by itself"));
+  }
+  for (const auto& [name, setting] : cargo.env_table) {
+    if (name == "CARGO_TARGET_DIR") continue;  // said below, with the target directory
+    advice.push_back(absl::StrCat(
+        "[env] ", name, " = \"", setting.value, "\" in ", setting.source,
+        name == "CARGO_INCREMENTAL"
+            ? " does not change how cargo compiles (cargo reads its own environment and "
+              "build.incremental; [env] reaches only what cargo runs): remove it"
+            : " does not choose cargo's wrapper (cargo reads its own environment and "
+              "build.rustc-wrapper; [env] reaches only what cargo runs, build scripts "
+              "included): remove it"));
+  }
+  std::optional<std::string> incremental_env(GetEnv("CARGO_INCREMENTAL"));
+  if ((incremental_env && *incremental_env == "0") ||
+      (cargo.incremental && cargo.incremental->value == "false")) {
+    advice.push_back(absl::StrCat(
+        "incremental compilation is off (",
+        incremental_env && *incremental_env == "0" ? "CARGO_INCREMENTAL=0"
+                                                   : absl::StrCat("build.incremental = false in ",
+                                                                  cargo.incremental->source),
+        "). If that is for sccache's sake, it need not be: rustc-shim sends incremental "
+        "compiles to rustc and the rest to sccache. Keep it off where the workspace's own "
+        "crates should be cached too (CI)"));
+  }
+  std::optional<CargoSetting> target_dir = cargo.target_dir;
+  for (const auto& [name, setting] : cargo.env_table) {
+    if (name == "CARGO_TARGET_DIR" && !target_dir) target_dir = setting;
+  }
+  if (target_dir) {
+    advice.push_back(absl::StrCat(
+        "the target directory ", target_dir->value, " (from ", target_dir->source,
+        ") serves normal and coverage runs alike: cargo-llvm-cov builds in llvm-cov-target "
+        "inside it, so no separate CARGO_TARGET_DIR for coverage is needed; coverage through "
+        "RUSTFLAGS (grcov's recipe, tarpaulin) there rebuilds everything at each switch: give "
+        "those their own --target-dir"));
+  }
+  for (const char* name : {"SHIM_MODE", "SHIM_LOG"}) {
     std::optional<absl::string_view> value = GetEnv(name);
     absl::StrAppend(&report, name, ": ", value ? absl::StrCat("'", *value, "'") : "unset");
-    if (value && std::string(name) == "CARGO_INCREMENTAL" && *value == "1") {
-      absl::StrAppend(&report,
-                      " (incremental compiles run directly; rustc-shim keeps it from sccache)");
-    }
-    if (value && std::string(name) == "CARGO_TARGET_DIR") {
-      absl::StrAppend(&report,
-                      " (sccache 0.4 hashes CARGO_* variables: a different value per "
-                      "checkout means no sharing between them)");
-    }
     if (value && std::string(name) == "SHIM_MODE" && *value != "auto" && !value->empty()) {
       absl::StrAppend(&report, " (the rules are off: every compile goes ",
                       *value == "cache" ? "to sccache" : "directly", ")");
     }
     absl::StrAppend(&report, "\n");
+  }
+  if (!advice.empty()) {
+    absl::StrAppend(&report, "left from toggle scripts (", advice.size(),
+                    advice.size() == 1 ? " note" : " notes", "; docs/migrating.md):\n");
+    for (const std::string& line : advice) absl::StrAppend(&report, "  - ", line, "\n");
   }
 
   if (problems.empty()) {

@@ -10,11 +10,6 @@
 
 namespace rustc_shim {
 
-// The `build.rustc-wrapper` value a cargo configuration file sets, if any:
-// `[build]` then `rustc-wrapper = "..."` (or '...'), or `build.rustc-wrapper`
-// at the top, or an inline `build = { rustc-wrapper = ... }`.
-std::optional<std::string> ConfigRustcWrapper(absl::string_view toml);
-
 // Prints the report on stdout; returns 0 when cargo will run this rustc-shim
 // and it has an sccache to use, 1 otherwise.
 int Doctor(const char* argv0);
