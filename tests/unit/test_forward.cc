@@ -157,7 +157,7 @@ TEST_CASE("JudgeSccache: starting, signals, and output already passed on") {
   not_started.start_error = ENOEXEC;
   SccacheOutcome outcome = JudgeSccache(not_started, "", "", true);
   CHECK(outcome.failed);
-  CHECK(outcome.what == "cannot run it: Exec format error");
+  CHECK(outcome.what == "cannot run it: " + ErrorText(ENOEXEC));
 
   outcome = JudgeSccache(Killed(9), "", "", true);
   CHECK(outcome.failed);

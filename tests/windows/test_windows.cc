@@ -223,7 +223,39 @@ TEST_CASE("sccache failing before it compiles: the compiler runs directly") {
   std::vector<Record> records = box.Records();
   REQUIRE(records.size() == 2);
   CHECK(records[1].tool == "compiler");
-  CHECK(box.Read("logs dir shim.log").find("sccache failed before compiling") != std::string::npos);
+  CHECK(box.Read("logs dir shim.log").find("sccache failed (exit 2: sccache: error: failed to "
+                                           "execute compile); running the compiler directly") !=
+        std::string::npos);
+}
+
+TEST_CASE("a server-side fatal error of sccache's, then its client's: both compile directly") {
+  // sccache's exit(-2) on Windows, and its lines with CRLF ends.
+  const char* steps[][2] = {
+      {"-2", "sccache: encountered fatal error\r\nsccache: error: failed to zip up compiler "
+             "outputs\r\n"},
+      {"2", "sccache: error: Server startup failed: Address in use\r\n"},
+  };
+  Box box;
+  box.env["SHIM_LOG"] = "warn:" + box.dir() + "\\shim.log";
+  box.env["FAKE_STDERR"] = Hex("warning: the compiler's own\r\n");
+  size_t expected = 0;
+  for (const auto& step : steps) {
+    CAPTURE(step[0]);
+    box.env["FAKE_SCCACHE_EXIT"] = step[0];
+    box.env["FAKE_SCCACHE_STDERR"] = Hex(step[1]);
+    Result r = box.Run({box.compiler(), "--crate-name", "dep", "src\\lib.rs"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "warning: the compiler's own\r\n");
+    std::vector<Record> records = box.Records();
+    expected += 2;
+    REQUIRE(records.size() == expected);
+    CHECK(records.back().tool == "compiler");
+  }
+  const std::string log = box.Read("shim.log");
+  CHECK(log.find("sccache failed (exit -2: sccache: encountered fatal error | sccache: error: "
+                 "failed to zip up compiler outputs)") != std::string::npos);
+  CHECK(log.find("sccache failed (exit 2: sccache: error: Server startup failed: Address in "
+                 "use)") != std::string::npos);
 }
 
 TEST_CASE("a compile error through sccache is not run twice") {
