@@ -143,12 +143,15 @@ int Doctor(const char* argv0) {
         "coverage builds away from sccache by itself"));
   }
   for (const auto& [name, setting] : cargo.env_table) {
-    if (name == "CARGO_TARGET_DIR") continue;  // said below, with the target directory
+    const absl::string_view name_view = name;
     advice.push_back(absl::StrCat(
         "[env] ", name, " = \"", setting.value, "\" in ", setting.source,
-        name == "CARGO_INCREMENTAL"
+        name_view == "CARGO_INCREMENTAL"
             ? " does not change how cargo compiles (cargo reads its own environment and "
               "build.incremental; [env] reaches only what cargo runs): remove it"
+        : name_view == "CARGO_TARGET_DIR"
+            ? " does not move cargo's target directory (cargo reads its own environment and "
+              "build.target-dir; [env] reaches only what cargo runs): remove it"
             : " does not choose cargo's wrapper (cargo reads its own environment and "
               "build.rustc-wrapper; [env] reaches only what cargo runs, build scripts "
               "included): remove it"));
@@ -165,11 +168,7 @@ int Doctor(const char* argv0) {
         "compiles to rustc and the rest to sccache. Keep it off where the workspace's own "
         "crates should be cached too (CI)"));
   }
-  std::optional<CargoSetting> target_dir = cargo.target_dir;
-  for (const auto& [name, setting] : cargo.env_table) {
-    if (name == "CARGO_TARGET_DIR" && !target_dir) target_dir = setting;
-  }
-  if (target_dir) {
+  if (const std::optional<CargoSetting>& target_dir = cargo.target_dir) {
     advice.push_back(absl::StrCat(
         "the target directory ", target_dir->value, " (from ", target_dir->source,
         ") serves normal and coverage runs alike: cargo-llvm-cov builds in llvm-cov-target "
