@@ -94,6 +94,9 @@ struct Scan {
   bool z_profile_on = false;
   std::optional<Hit> incremental;
   std::optional<Hit> probe;
+  // Where the compile writes its dep-info (see DepInfoPath).
+  std::optional<absl::string_view> crate_name, out_dir, extra_filename, dep_info_path;
+  bool dep_info = false, output_named = false;
 
   // One -C or -Z `key[=value]` pair.
   void Codegen(bool unstable, absl::string_view kv, const Hit& at) {
@@ -115,6 +118,8 @@ struct Scan {
       if (z_profile_on) z_profile = at;
     } else if (!unstable && KeyIs(key, "incremental")) {
       if (!incremental) incremental = at;
+    } else if (!unstable && KeyIs(key, "extra-filename")) {
+      extra_filename = value.value_or("");
     } else if (kv == "help") {
       // `-C help` and `-Z help` print the option list and compile nothing
       // (rustc_driver_impl's handle_options compares the whole value, so
@@ -126,6 +131,24 @@ struct Scan {
 
   void Probe(const Hit& at) {
     if (!probe) probe = at;
+  }
+
+  // One --emit list: `dep-info` or `dep-info=PATH` among its kinds. Several
+  // --emit options add up, and the last path named for a kind wins.
+  void Emit(absl::string_view list) {
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      absl::string_view kind = list.substr(0, comma);
+      list = comma == absl::string_view::npos ? absl::string_view() : list.substr(comma + 1);
+      absl::string_view path;
+      if (size_t eq = FindEquals(kind); eq != absl::string_view::npos) {
+        path = kind.substr(eq + 1);
+        kind = kind.substr(0, eq);
+      }
+      if (kind != "dep-info") continue;
+      dep_info = true;
+      if (!path.empty()) dep_info_path = path;
+    }
   }
 };
 
@@ -164,6 +187,12 @@ Scan ScanArgs(absl::Span<const absl::string_view> args) {
       if (separate) ++i;
       if (name == "codegen" && value) {
         scan.Codegen(false, *value, {at, Spell(arg, *value, separate)});
+      } else if (name == "crate-name" && value) {
+        scan.crate_name = *value;
+      } else if (name == "out-dir" && value) {
+        scan.out_dir = *value;
+      } else if (name == "emit" && value) {
+        scan.Emit(*value);
       } else if (name == "warn" && value == "help") {
         scan.Probe({at, Spell(arg, *value, separate)});  // the lint list
       } else if (name == "print" || name == "explain") {
@@ -187,6 +216,8 @@ Scan ScanArgs(absl::Span<const absl::string_view> args) {
           }
           if (letter == 'C' || letter == 'Z') {
             scan.Codegen(letter == 'Z', value, {at, Spell(arg, value, separate)});
+          } else if (letter == 'o') {
+            scan.output_named = true;
           } else if (letter == 'W' && value == "help") {
             scan.Probe({at, Spell(arg, value, separate)});  // the lint list
           }
@@ -225,6 +256,19 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
     }
   }
   return {Route::kCache, Rule::kDefault, -1, {}};
+}
+
+std::optional<std::string> DepInfoPath(absl::Span<const absl::string_view> args) {
+  Scan scan = ScanArgs(args);
+  if (!scan.dep_info) return std::nullopt;
+  if (scan.dep_info_path) {
+    if (*scan.dep_info_path == "-") return std::nullopt;  // to stdout
+    return std::string(*scan.dep_info_path);
+  }
+  // With -o, rustc names the outputs after it: not worth mirroring here.
+  if (scan.output_named || !scan.crate_name || !scan.out_dir) return std::nullopt;
+  return absl::StrCat(*scan.out_dir, "/", *scan.crate_name, scan.extra_filename.value_or(""),
+                      ".d");
 }
 
 bool ParseMode(absl::string_view text, Mode* mode) {

@@ -3,6 +3,7 @@
 #ifndef RUSTC_SHIM_CLASSIFY_H_
 #define RUSTC_SHIM_CLASSIFY_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -52,6 +53,14 @@ struct Decision {
 // `compiler` is only used to build the command line that SHIM_BYPASS sees.
 Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view> args,
                   const Policy& policy);
+
+// The file the compile writes its dep-info to, when the arguments say it
+// unambiguously: `--emit dep-info=PATH`, else with `dep-info` among the
+// emitted kinds, OUT_DIR/CRATE_NAMEEXTRA.d from `--out-dir`, `--crate-name`
+// and `-C extra-filename` (the last of each wins), as cargo passes them.
+// nullopt without dep-info, with `-o`, or without an out-dir or crate name.
+// Source: rustc_session/src/config.rs (OutputFilenames, --emit).
+std::optional<std::string> DepInfoPath(absl::Span<const absl::string_view> args);
 
 // Parses a SHIM_MODE value; returns false for a value that names no mode.
 bool ParseMode(absl::string_view text, Mode* mode);

@@ -130,4 +130,23 @@ SccacheOutcome JudgeSccache(const ChildStatus& status, absl::string_view out,
   return Failed(absl::StrCat("exit ", std::to_string(status.code), ": ", Words(out, err)));
 }
 
+bool DepInfoReadsAny(absl::string_view dep_info, absl::Span<const char* const> names) {
+  constexpr absl::string_view kEnvDep = "# env-dep:";
+  bool reads = false;
+  ForEachLine(dep_info, [&](absl::string_view line) {
+    if (reads || !absl::StartsWith(line, kEnvDep)) return;
+    line.remove_prefix(kEnvDep.size());
+    absl::string_view name = line.substr(0, line.find('='));
+    for (const char* wanted : names) reads = reads || name == wanted;
+  });
+  return reads;
+}
+
+bool MentionsAny(absl::string_view err, absl::Span<const char* const> names) {
+  for (const char* name : names) {
+    if (absl::StrContains(err, name)) return true;
+  }
+  return false;
+}
+
 }  // namespace rustc_shim

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "platform.h"
 
 namespace rustc_shim {
@@ -73,6 +74,17 @@ struct SccacheOutcome {
 // interrupted build) or once output was passed on (`complete` false).
 SccacheOutcome JudgeSccache(const ChildStatus& status, absl::string_view out,
                             absl::string_view err, bool complete);
+
+// True when a dep-info file's text records a compile-time read (`env!`,
+// `option_env!`) of one of `names`: a line `# env-dep:NAME` or
+// `# env-dep:NAME=VALUE`, as rustc writes them whether the variable was set or
+// not (rustc_interface/src/passes.rs, write_out_deps).
+bool DepInfoReadsAny(absl::string_view dep_info, absl::Span<const char* const> names);
+
+// True when a failed compile's stderr names one of `names`, as rustc's
+// "environment variable `NAME` not defined at compile time" does: the compile
+// may have failed for want of it.
+bool MentionsAny(absl::string_view err, absl::Span<const char* const> names);
 
 }  // namespace rustc_shim
 

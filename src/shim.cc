@@ -69,6 +69,7 @@ struct Settings {
   std::string bypass_problem;
   std::optional<std::string> shim_sccache;
   bool in_sccache = false;  // this shim was run as sccache by a rustc-shim
+  bool keep_markers = false;  // SHIM_KEEP_MARKERS: coverage markers stay in sccache's key
 };
 
 Settings ReadSettings() {
@@ -95,6 +96,9 @@ Settings ReadSettings() {
     settings.shim_sccache = std::string(*sccache);
   }
   settings.in_sccache = GetEnv("SHIM_IN_SCCACHE").has_value();
+  if (std::optional<absl::string_view> keep = GetEnv("SHIM_KEEP_MARKERS")) {
+    settings.keep_markers = !keep->empty() && *keep != "0";
+  }
   return settings;
 }
 
@@ -117,6 +121,19 @@ std::shared_ptr<spdlog::logger> OpenLog() {
 // compiles that reach it are not incremental, so these stay out of its
 // environment.
 constexpr const char* kNotForSccache[] = {"CARGO_INCREMENTAL", "CARGO_BUILD_INCREMENTAL"};
+
+// What cargo-llvm-cov sets for every compile of its cargo run (taiki-e/
+// cargo-llvm-cov 0.9.1: CARGO_LLVM_COV=1 in src/main.rs set_env; the
+// CARGO_LLVM_COV_* of a `show-env` shell; CARGO_BUILD_BUILD_DIR, moved under
+// llvm-cov-target when build.build-dir is set, src/cargo.rs). Every sccache of
+// the matrix hashes CARGO_* variables into its key (src/compiler/rust.rs), so
+// with them no dependency compile of a coverage run can meet what the normal
+// build cached. rustc reads none of them; only a crate's env!/option_env! can,
+// and rustc records each such read in the dep-info, which is checked after
+// the compile. Left out only while CARGO_LLVM_COV is set.
+constexpr const char* kCoverageMarkers[] = {"CARGO_LLVM_COV", "CARGO_LLVM_COV_SHOW_ENV",
+                                            "CARGO_LLVM_COV_TARGET_DIR",
+                                            "CARGO_LLVM_COV_BUILD_DIR", "CARGO_BUILD_BUILD_DIR"};
 
 // rustc-shim marks the environment of the sccache it runs. A shim that finds
 // the mark was itself run as sccache (a copy of rustc-shim named sccache, or
@@ -305,6 +322,28 @@ int Main(int argc, char** raw_argv) {
     sccache_argv.push_back(plan.sccache->path->data());
     sccache_argv.insert(sccache_argv.end(), compiler_and_args.begin(), compiler_and_args.end());
     sccache_argv.push_back(nullptr);
+    // The variables left out of sccache's environment, and whether the
+    // compile must be checked for having read one of them.
+    std::vector<const char*> left_out;
+    for (const char* name : kNotForSccache) {
+      if (GetEnv(name)) left_out.push_back(name);
+    }
+    std::optional<std::string> dep_info;
+    if (!settings.keep_markers && GetEnv("CARGO_LLVM_COV")) {
+      std::vector<absl::string_view> views(compiler_and_args.begin() + 1, compiler_and_args.end());
+      // Without a dep-info to check, the markers go to sccache as they are.
+      if ((dep_info = DepInfoPath(views))) {
+        for (const char* name : kCoverageMarkers) {
+          if (GetEnv(name)) left_out.push_back(name);
+        }
+      }
+    } else if (!left_out.empty()) {
+      std::vector<absl::string_view> views(compiler_and_args.begin() + 1, compiler_and_args.end());
+      dep_info = DepInfoPath(views);
+    }
+    if (log && log->should_log(spdlog::level::debug) && !left_out.empty()) {
+      log->debug("left out of sccache's environment: {}", absl::StrJoin(left_out, " "));
+    }
     // sccache runs as a child and all it writes is held until it ends, so
     // that its own failure can still end in a direct compile that nobody
     // sees twice (forward.h).
@@ -313,15 +352,41 @@ int Main(int argc, char** raw_argv) {
       WriteStdout(out.Feed(bytes));
     };
     ChildStatus status =
-        RunChild(sccache_argv[0], sccache_argv.data(), {kNotForSccache, kMarkSccache},
+        RunChild(sccache_argv[0], sccache_argv.data(), {left_out, kMarkSccache},
                  [&err](absl::string_view bytes) { WriteStderr(err.Feed(bytes)); }, &on_stdout);
-    SccacheOutcome outcome =
-        JudgeSccache(status, out.held(), err.held(), out.complete() && err.complete());
+    const bool complete = out.complete() && err.complete();
+    SccacheOutcome outcome = JudgeSccache(status, out.held(), err.held(), complete);
     if (!outcome.failed) {
-      // The compile's own outcome, whatever it is: never run it twice.
-      if (out.complete()) WriteStdout(out.held());
-      if (err.complete()) WriteStderr(err.held());
-      ExitLike(status);
+      // A compile that may have read a variable sccache did not get runs
+      // again directly, with the whole environment, so that it produces what
+      // it would without the shim.
+      std::string read_left_out;
+      if (!left_out.empty() && dep_info && complete && status.passed_signal == 0 && status.exited) {
+        if (status.code == 0) {
+          ErrorOr<std::string> text = ReadFile(*dep_info);
+          if (!text.ok()) {
+            read_left_out = absl::StrCat("its dep-info ", *dep_info, " cannot be read (",
+                                         text.error(), ")");
+          } else if (DepInfoReadsAny(*text, left_out)) {
+            read_left_out = absl::StrCat("its dep-info ", *dep_info,
+                                         " records a read of a variable left out of sccache's "
+                                         "environment (",
+                                         absl::StrJoin(left_out, " "), ")");
+          }
+        } else if (MentionsAny(err.held(), left_out)) {
+          read_left_out = absl::StrCat("it failed naming a variable left out of sccache's "
+                                       "environment (",
+                                       absl::StrJoin(left_out, " "), ")");
+        }
+      }
+      if (read_left_out.empty()) {
+        // The compile's own outcome, whatever it is: never run it twice.
+        if (out.complete()) WriteStdout(out.held());
+        if (err.complete()) WriteStderr(err.held());
+        ExitLike(status);
+      }
+      if (log) log->info("compiled again directly: {}", read_left_out);
+      return RunDirect(compiler_and_args.data(), log.get());
     }
     if (log) log->warn("sccache failed ({}); running the compiler directly", outcome.what);
   }

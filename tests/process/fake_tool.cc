@@ -79,6 +79,29 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (!is_sccache) {
+    // A dep-info file at $FAKE_DEPINFO, recording a compile-time read of each
+    // variable named in $FAKE_READS (comma-separated), as rustc writes one:
+    // `# env-dep:NAME=VALUE` when set, `# env-dep:NAME` when not.
+    if (const char* path = getenv("FAKE_DEPINFO")) {
+      std::string text = std::string(path) + ": src/lib.rs\n\nsrc/lib.rs:\n\n";
+      std::string reads = getenv("FAKE_READS") ? getenv("FAKE_READS") : "";
+      size_t start = 0;
+      while (start < reads.size()) {
+        size_t comma = reads.find(',', start);
+        std::string name = reads.substr(start, comma - start);
+        const char* value = getenv(name.c_str());
+        text += "# env-dep:" + name + (value ? std::string("=") + value : "") + "\n";
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0644);
+      if (fd >= 0) {
+        WriteAll(fd, text);
+        close(fd);
+      }
+    }
+  }
   if (const char* out = option("STDOUT")) WriteAll(1, Unhex(out));
   if (const char* err = option("STDERR")) WriteAll(2, Unhex(err));
   if (option("ECHO_STDIN")) {

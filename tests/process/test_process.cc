@@ -370,6 +370,99 @@ TEST_CASE("sccache that is not a program, or dies of a signal: the compiler runs
   CHECK(box.Read("shim.log").find("sccache failed (it died of signal 9)") != std::string::npos);
 }
 
+TEST_CASE("cargo-llvm-cov's markers stay out of sccache's key; a crate that reads one compiles again") {
+  // A dependency compile as cargo writes it: the dep-info lands in
+  // OUT_DIR/dep-1.d, where the fake compiler writes it.
+  auto args_in = [](const Sandbox& box, const char* emit) {
+    return V{box.compiler(), "--crate-name", "dep", emit, "--out-dir", box.dir(),
+             "-C",           "extra-filename=-1",  "src/lib.rs"};
+  };
+  auto setup = [](Sandbox& box) {
+    box.env["CARGO_LLVM_COV"] = "1";
+    box.env["CARGO_LLVM_COV_TARGET_DIR"] = "/t";
+    box.env["LLVM_PROFILE_FILE"] = "/p/%p.profraw";
+    box.env["FAKE_DEPINFO"] = box.dir() + "/dep-1.d";
+    box.env["FAKE_STDERR"] = Hex("warning: once\n");
+    box.env["SHIM_LOG"] = "debug:" + box.dir() + "/shim.log";
+  };
+
+  SUBCASE("a crate that reads none of them: served by sccache without them, once") {
+    Sandbox box;
+    setup(box);
+    RunResult r = box.Run(args_in(box, "--emit=dep-info,metadata,link"));
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "warning: once\n");
+    std::vector<Record> records = box.Records();
+    REQUIRE(records.size() == 2);
+    for (const Record& record : records) {
+      CAPTURE(record.tool);
+      CHECK(record.env.count("CARGO_LLVM_COV") == 0);
+      CHECK(record.env.count("CARGO_LLVM_COV_TARGET_DIR") == 0);
+      CHECK(record.env.at("LLVM_PROFILE_FILE") == "/p/%p.profraw");  // not in sccache's key
+    }
+    CHECK(box.Read("shim.log").find("left out of sccache's environment: CARGO_LLVM_COV "
+                                    "CARGO_LLVM_COV_TARGET_DIR") != std::string::npos);
+  }
+  SUBCASE("a crate that reads one: compiled again directly, with it; its output once") {
+    Sandbox box;
+    setup(box);
+    box.env["FAKE_READS"] = "CARGO_LLVM_COV";
+    RunResult r = box.Run(args_in(box, "--emit=dep-info,metadata,link"));
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "warning: once\n");
+    std::vector<Record> records = box.Records();
+    REQUIRE(records.size() == 3);
+    CHECK(records[1].env.count("CARGO_LLVM_COV") == 0);
+    CHECK(records[2].tool == "compiler");
+    CHECK(records[2].pid == r.pid);
+    CHECK(records[2].env.at("CARGO_LLVM_COV") == "1");
+    CHECK(box.Read("dep-1.d").find("# env-dep:CARGO_LLVM_COV=1\n") != std::string::npos);
+    CHECK(box.Read("shim.log").find("info: compiled again directly: its dep-info") !=
+          std::string::npos);
+  }
+  SUBCASE("a compile that failed naming one: compiled again directly") {
+    Sandbox box;
+    setup(box);
+    box.env["FAKE_EXIT"] = "1";
+    box.env["FAKE_STDERR"] =
+        Hex("error: environment variable `CARGO_LLVM_COV` not defined at compile time\n");
+    RunResult r = box.Run(args_in(box, "--emit=dep-info,metadata,link"));
+    CHECK(r.exit_code == 1);  // the stand-in fails the same way with it, too
+    CHECK(r.err == "error: environment variable `CARGO_LLVM_COV` not defined at compile time\n");
+    std::vector<Record> records = box.Records();
+    REQUIRE(records.size() == 3);
+    CHECK(records[2].env.at("CARGO_LLVM_COV") == "1");
+  }
+  SUBCASE("no dep-info to check, or SHIM_KEEP_MARKERS=1: sccache gets them") {
+    for (bool keep : {false, true}) {
+      CAPTURE(keep);
+      Sandbox box;
+      setup(box);
+      if (keep) box.env["SHIM_KEEP_MARKERS"] = "1";
+      RunResult r =
+          box.Run(args_in(box, keep ? "--emit=dep-info,metadata,link" : "--emit=metadata"));
+      CHECK(r.exit_code == 0);
+      std::vector<Record> records = box.Records();
+      REQUIRE(records.size() == 2);
+      CHECK(records[0].env.at("CARGO_LLVM_COV") == "1");
+    }
+  }
+  SUBCASE("CARGO_INCREMENTAL, always kept from sccache, is checked the same way") {
+    Sandbox box;
+    setup(box);
+    box.env.erase("CARGO_LLVM_COV");
+    box.env["CARGO_INCREMENTAL"] = "0";
+    box.env["FAKE_READS"] = "CARGO_INCREMENTAL";
+    RunResult r = box.Run(args_in(box, "--emit=dep-info,metadata,link"));
+    CHECK(r.exit_code == 0);
+    std::vector<Record> records = box.Records();
+    REQUIRE(records.size() == 3);
+    CHECK(records[0].env.count("CARGO_INCREMENTAL") == 0);
+    CHECK(records[0].env.at("CARGO_LLVM_COV_TARGET_DIR") == "/t");  // only with CARGO_LLVM_COV
+    CHECK(records[2].env.at("CARGO_INCREMENTAL") == "0");
+  }
+}
+
 TEST_CASE("a compile that fails through sccache is never run twice") {
   for (const char* code : {"1", "101", "2"}) {
     CAPTURE(code);

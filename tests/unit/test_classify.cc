@@ -1,3 +1,4 @@
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -213,6 +214,52 @@ TEST_CASE("ten thousand arguments classify, the flag at the end found") {
   Decision d = Classify("rustc", args, {});
   CHECK(d.rule == Rule::kCoverage);
   CHECK(d.index == 10000);
+}
+
+}  // namespace
+}  // namespace rustc_shim
+
+namespace rustc_shim {
+namespace {
+
+std::optional<std::string> DepInfo(const std::string& line) {
+  std::vector<std::string> storage = absl::StrSplit(line, ' ');
+  std::vector<absl::string_view> args(storage.begin(), storage.end());
+  return DepInfoPath(args);
+}
+
+TEST_CASE("DepInfoPath: where the compile writes its dep-info") {
+  struct Row {
+    const char* args;
+    std::optional<std::string> want;
+  };
+  const Row rows[] = {
+      // As cargo passes it for a dependency.
+      {"--crate-name regex --edition=2021 src/lib.rs --crate-type lib "
+       "--emit=dep-info,metadata,link -C embed-bitcode=no -C metadata=6f0a "
+       "-C extra-filename=-6f0a --out-dir /t/debug/deps -L dependency=/t/debug/deps",
+       "/t/debug/deps/regex-6f0a.d"},
+      {"--crate-name=a --emit dep-info --out-dir=/o x.rs -Cextra-filename=-1", "/o/a-1.d"},
+      {"--crate-name a --emit=link --emit=dep-info --out-dir /o --codegen extra_filename=-2 x.rs",
+       "/o/a-2.d"},
+      {"--crate-name a --emit=dep-info --out-dir /o x.rs", "/o/a.d"},
+      {"--crate-name a --emit=metadata,dep-info=/d/x.d --out-dir /o x.rs", "/d/x.d"},
+      {"--crate-name a -C extra-filename=-1 -C extra-filename=-3 --out-dir /p --out-dir /o "
+       "--emit=dep-info x.rs",
+       "/o/a-3.d"},
+      // No dep-info, or not where the arguments say for sure.
+      {"--crate-name a --emit=metadata --out-dir /o x.rs", std::nullopt},
+      {"--crate-name a --emit=dep-info=- --out-dir /o x.rs", std::nullopt},
+      {"--crate-name a --emit=dep-info -o /o/lib.rlib x.rs", std::nullopt},
+      {"--emit=dep-info --out-dir /o x.rs", std::nullopt},
+      {"--crate-name a --emit=dep-info x.rs", std::nullopt},
+      // A value is not an option: `--cfg --emit=dep-info`.
+      {"--crate-name a --cfg --emit=dep-info --out-dir /o x.rs", std::nullopt},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.args);
+    CHECK(DepInfo(row.args) == row.want);
+  }
 }
 
 }  // namespace

@@ -196,3 +196,25 @@ TEST_CASE("HeldOutput holds everything up to its limit, then passes all on") {
 
 }  // namespace
 }  // namespace rustc_shim
+
+namespace rustc_shim {
+namespace {
+
+TEST_CASE("DepInfoReadsAny: env-dep lines, set or not; MentionsAny") {
+  const char* names[] = {"CARGO_LLVM_COV", "CARGO_INCREMENTAL"};
+  const char* dep_info =
+      "/t/deps/a-1.d: src/lib.rs\n\nsrc/lib.rs:\n\n# env-dep:CARGO_PKG_NAME=a\n";
+  CHECK_FALSE(DepInfoReadsAny(dep_info, names));
+  CHECK(DepInfoReadsAny(std::string(dep_info) + "# env-dep:CARGO_LLVM_COV\n", names));
+  CHECK(DepInfoReadsAny(std::string(dep_info) + "# env-dep:CARGO_LLVM_COV=1\n", names));
+  CHECK(DepInfoReadsAny("# env-dep:CARGO_INCREMENTAL=0\r\n", names));
+  // Another variable that starts the same, or the name in a path, is not a read.
+  CHECK_FALSE(DepInfoReadsAny("# env-dep:CARGO_LLVM_COVERAGE=1\n", names));
+  CHECK_FALSE(DepInfoReadsAny("/t/CARGO_LLVM_COV/lib.rs:\n", names));
+  CHECK(MentionsAny("error: environment variable `CARGO_LLVM_COV` not defined at compile time\n",
+                    names));
+  CHECK_FALSE(MentionsAny("error[E0308]: mismatched types\n", names));
+}
+
+}  // namespace
+}  // namespace rustc_shim
