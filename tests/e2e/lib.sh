@@ -13,6 +13,8 @@
 #   E2E_KEEP=1           keep the temporary directory even when the test passes
 #                        (a failed test always keeps it, and says where)
 #   E2E_REQUIRE_TOOLS=1  a missing tool fails the test instead of skipping it
+#   E2E_FAULT_REPORT=F   the fault tests append one line per fault to F:
+#                        "VERSION<TAB>TEST<TAB>FAULT<TAB>what the build did"
 
 set -euo pipefail
 
@@ -167,10 +169,6 @@ directory = "/usr/share/cargo/registry"
 [net]
 offline = true
 EOF
-  # The shim's own state (when a compile through sccache last succeeded) in
-  # the test's directory, not the user's.
-  export XDG_RUNTIME_DIR=$E2E_DIR/run
-  mkdir -m 700 "$XDG_RUNTIME_DIR"
   export CARGO_TARGET_DIR=$E2E_DIR/target
   export CARGO_TERM_COLOR=never
   export SCCACHE_DIR=$E2E_DIR/sccache
@@ -249,14 +247,15 @@ stats_snapshot() {
 # (`-C instrument-coverage` or `-Cinstrument-coverage`), else no; BY is
 # build-script for a compile that a build script runs itself (its --out-dir
 # lies in the script's OUT_DIR, as anyhow's and proc-macro2's probes do),
-# cargo otherwise. Info and argv lines are paired by pid.
+# cargo otherwise. Info and argv lines are paired by pid. (spdlog names the
+# warn level "warning"; a cache route the shim could not take is logged there.)
 shim_log_table() {
   awk '
     match($0, /rustc-shim\[[0-9]+\]/) {
       pid = substr($0, RSTART + 11, RLENGTH - 12)
       rest = substr($0, RSTART + RLENGTH + 1)
-      if (rest ~ /^(info|warn): (direct|cache): /) {
-        sub(/^(info|warn): /, "", rest)
+      if (rest ~ /^(info|warn|warning): (direct|cache): /) {
+        sub(/^(info|warn|warning): /, "", rest)
         route[pid] = substr(rest, 1, index(rest, ":") - 1)
         reason[pid] = substr(rest, index(rest, ":") + 2)
         order[++n] = pid
@@ -419,4 +418,139 @@ check_grade_lcov() {
   done < <(grade_expected_lines)
   check_eq "$who: grade.rs lines found (LF)" "$(printf '%s\n' "$record" | sed -n 's/^LF://p')" "$GRADE_LINES_FOUND"
   check_eq "$who: grade.rs lines hit (LH)" "$(printf '%s\n' "$record" | sed -n 's/^LH://p')" "$lines_hit"
+}
+
+# --- sccache's faults ------------------------------------------------------------
+# For the tests that break sccache on purpose (test_sccache_faults.sh,
+# test_server_faults.sh, test_cache_dir_faults.sh): a fault's build is a real
+# cargo build that must succeed with the right output, and what the shim logged
+# tells how: "sccache failed (WHAT); running the compiler directly" for each
+# compile that sccache could not do, the compile then run directly.
+
+FIXTURE_LINE='[{"grade":"A","name":"ann","score":95}]'
+
+# fault_build NAME [ENV...]: cargo clean, then `cargo build -v` with ENV, the
+# shim logging at debug level to NAME.log; cargo's output goes to NAME.out
+# (-v: cargo shows what a compile that succeeded wrote on stderr, sccache's
+# own warnings included). The build must succeed and the binary print its
+# line. Sets fault_seconds to the build's wall time.
+fault_build() {
+  local name=$1 start=$SECONDS
+  shift
+  cargo clean >/dev/null 2>&1
+  env "$@" SHIM_LOG="debug:$E2E_DIR/$name.log" cargo build -v >"$E2E_DIR/$name.out" 2>&1 \
+    || fail "$name: cargo build failed: $(tail -n 30 "$E2E_DIR/$name.out")"
+  fault_seconds=$(( SECONDS - start ))
+  check_eq "$name: the binary runs" "$("$CARGO_TARGET_DIR/debug/shimfix-cli" "ann=95")" "$FIXTURE_LINE"
+}
+
+# fault_test NAME [ENV...]: `cargo test -v` after a fault_build NAME, logging
+# to the same NAME.log, its output in NAME-test.out; every test must pass.
+fault_test() {
+  local name=$1
+  shift
+  env "$@" SHIM_LOG="debug:$E2E_DIR/$name.log" cargo test -v >"$E2E_DIR/$name-test.out" 2>&1 \
+    || fail "$name: cargo test failed: $(tail -n 30 "$E2E_DIR/$name-test.out")"
+  local passed
+  passed=$(grep -c '^test result: ok\.' "$E2E_DIR/$name-test.out" || true)
+  check_ge "$name: cargo test, test binaries that passed" "$passed" 3
+}
+
+# fallbacks LOG: how many compiles of a SHIM_LOG sccache failed, and the shim
+# ran directly.
+fallbacks() { grep -c 'sccache failed (.*); running the compiler directly$' "$1" || true; }
+
+# fallback_reasons LOG: what sccache did in each of those, with counts, most
+# frequent first; numbers of 3 digits or more (ports, pids), sccache's
+# temporary names and this test's directory folded, so that the same failure
+# reads the same.
+fallback_reasons() {
+  sed -n 's/.* sccache failed (\(.*\)); running the compiler directly$/\1/p' "$1" \
+    | sed -E "s#$E2E_DIR#\$E2E_DIR#g; s#sccache[A-Za-z0-9]{6}#sccacheXXXXXX#g; s/[0-9]{3,}/N/g" \
+    | sort | uniq -c | sort -rn | sed -E 's/^ *([0-9]+) /\1x /'
+}
+
+# locally FILE...: how many sccache clients compiled by themselves because
+# their server went away ("sccache: warning: The server looks like it shut
+# down unexpectedly, compiling locally instead"), in cargo's -v output.
+locally() { cat -- "$@" 2>/dev/null | grep -c 'server looks like it shut down unexpectedly, compiling locally' || true; }
+
+# fault_report NAME FAULT [MORE]: one line on what the build NAME did
+# (NAME.log, NAME.out, fault_seconds), noted and appended to E2E_FAULT_REPORT.
+# (Not NAME-test.out: cargo keeps a unit's compiler output and shows it again
+# for the fresh unit, sccache's warnings included.)
+fault_report() {
+  local name=$1 fault=$2 more=${3:-} log=$E2E_DIR/$1.log
+  local routed fell reasons by_itself line
+  routed=$(cache_lines "$log")
+  fell=$(fallbacks "$log")
+  by_itself=$(locally "$E2E_DIR/$name.out")
+  reasons=$(fallback_reasons "$log" | paste -sd '\t' - | sed 's/\t/; /g')
+  line="build ok in ${fault_seconds}s; $fell of $routed compiles through sccache fell back${reasons:+ ($reasons)}"
+  line+="; $by_itself sccache clients compiled locally"
+  # The shim's other warnings (no sccache found, run as sccache, ...), folded.
+  local warnings
+  warnings=$(sed -n 's/.* rustc-shim\[[0-9]*\] warning: //p' "$log" | { grep -v '^sccache failed (' || true; } \
+    | sed -E "s#$E2E_DIR#\$E2E_DIR#g; s/ at argument [0-9]+//; s/\(wanted cache: .*\)/(wanted cache: ...)/" \
+    | sort | uniq -c | sort -rn | sed -E 's/^ *([0-9]+) /\1x /' | paste -sd '\t' - | sed 's/\t/; /g')
+  line+="${warnings:+; other warnings: $warnings}${more:+; $more}"
+  note "$name: $line"
+  if [[ -n ${E2E_FAULT_REPORT:-} ]]; then
+    printf '%s\t%s\t%s\t%s\n' "$E2E_SCCACHE_VERSION" "$E2E_NAME" "$fault" "$line" >>"$E2E_FAULT_REPORT"
+  fi
+}
+
+# sccache_server_pids: the sccache servers serving SCCACHE_SERVER_PORT: this
+# version's sccache, started as a server (SCCACHE_START_SERVER=1 in its
+# environment) for our port.
+sccache_server_pids() {
+  python3 - "$E2E_SCCACHE" "$SCCACHE_SERVER_PORT" <<'EOF'
+import os, sys
+exe, port = os.path.realpath(sys.argv[1]), f"SCCACHE_SERVER_PORT={sys.argv[2]}".encode()
+for p in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        if os.path.realpath(f"/proc/{p}/exe") != exe:
+            continue
+        env = open(f"/proc/{p}/environ", "rb").read().split(b"\0")
+    except OSError:
+        continue
+    if b"SCCACHE_START_SERVER=1" in env and port in env:
+        print(p)
+EOF
+}
+
+# --- a published crate from the Rust registry --------------------------------------
+
+# published_crate CRATE VERSION: points CARGO_HOME at the Rust registry itself
+# (no source replacement, not offline), downloads CRATE VERSION and copies its
+# sources to $E2E_DIR/CRATE, setting PROJ to it. Plain cargo has no "download
+# this crate" command: a throwaway package that depends on exactly that version
+# makes `cargo fetch` download and unpack it. The copy, not the registry's
+# unpacked tree, which cargo treats as a dependency's sources and never as a
+# workspace. Its lock file is the one published inside the package, so what
+# gets built is as fixed as the sources: build it with --locked.
+published_crate() {
+  local crate=$1 version=$2
+  cat >"$CARGO_HOME/config.toml" <<'EOF_TOML'
+# The Rust registry itself: no source replacement, not offline.
+[net]
+retry = 3
+EOF_TOML
+  local fetch=$E2E_DIR/fetch
+  mkdir -p "$fetch/src"
+  : >"$fetch/src/lib.rs"
+  printf '[package]\nname = "fetch-published-crate"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n%s = "=%s"\n' \
+    "$crate" "$version" >"$fetch/Cargo.toml"
+  (cd "$fetch" && cargo fetch) >"$E2E_DIR/fetch.out" 2>&1 \
+    || fail "cargo fetch of $crate $version from the Rust registry failed: $(tail -n 20 "$E2E_DIR/fetch.out")"
+  local unpacked
+  shopt -s nullglob
+  unpacked=("$CARGO_HOME"/registry/src/*/"$crate-$version")
+  shopt -u nullglob
+  (( ${#unpacked[@]} == 1 )) \
+    || fail "expected one unpacked $crate-$version under $CARGO_HOME/registry/src, found ${#unpacked[@]}"
+  PROJ=$E2E_DIR/$crate
+  cp -R "${unpacked[0]}" "$PROJ"
+  rm -f "$PROJ/.cargo-ok" "$PROJ/.cargo_vcs_info.json"
+  [[ -f "$PROJ/Cargo.lock" ]] || fail "the published $crate $version carries no Cargo.lock"
 }

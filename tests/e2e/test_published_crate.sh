@@ -40,51 +40,8 @@ FEATURES=(--all-features)
 # Rust registry instead, with a CARGO_HOME of its own (a few seconds of
 # downloads; nothing is shared between runs, so no stale or foreign file can
 # stand in for what the registry serves).
-cat >"$CARGO_HOME/config.toml" <<'EOF'
-# The Rust registry itself: no source replacement, not offline.
-[net]
-retry = 3
-EOF
-
-# --- the sources, from the registry ---------------------------------------------
-
-# Plain cargo has no "download this crate" command: a throwaway package that
-# depends on exactly that version makes `cargo fetch` download and unpack it.
-# Only the crate's own sources are taken from it; what gets built is pinned by
-# the lock file below.
-FETCH=$E2E_DIR/fetch
-mkdir -p "$FETCH/src"
-: >"$FETCH/src/lib.rs"
-cat >"$FETCH/Cargo.toml" <<EOF
-[package]
-name = "fetch-published-crate"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[dependencies]
-$CRATE = "=$CRATE_VERSION"
-EOF
-(cd "$FETCH" && cargo fetch) >"$E2E_DIR/fetch.out" 2>&1 \
-  || fail "cargo fetch of $CRATE $CRATE_VERSION from the Rust registry failed: $(tail -n 20 "$E2E_DIR/fetch.out")"
-shopt -s nullglob
-unpacked=("$CARGO_HOME"/registry/src/*/"$CRATE-$CRATE_VERSION")
-shopt -u nullglob
-(( ${#unpacked[@]} == 1 )) || fail "expected one unpacked $CRATE-$CRATE_VERSION under $CARGO_HOME/registry/src, found ${#unpacked[@]}"
-
-# The project gets its own directory (the fixture copy in $WS is not used), a
-# copy rather than the registry's unpacked tree, which cargo treats as a
-# dependency's sources and never as a workspace.
-PROJ=$E2E_DIR/$CRATE
-cp -R "${unpacked[0]}" "$PROJ"
-rm -f "$PROJ/.cargo-ok" "$PROJ/.cargo_vcs_info.json"
+published_crate "$CRATE" "$CRATE_VERSION"
 [[ -d "$PROJ/tests" && -f "$PROJ/build.rs" ]] || fail "the published $CRATE $CRATE_VERSION lacks tests/ or build.rs"
-# The lock file: the one published inside the package (cargo puts it there),
-# so it is as fixed as the sources and needs no copy in this repository. Every
-# cargo command below runs with --locked: should the lock no longer satisfy
-# Cargo.toml, cargo stops instead of resolving anew, and a new release of a
-# dependency upstream cannot change what is built.
-[[ -f "$PROJ/Cargo.lock" ]] || fail "the published $CRATE $CRATE_VERSION carries no Cargo.lock"
 cp "$PROJ/Cargo.lock" "$E2E_DIR/Cargo.lock.published"
 note "$CRATE $CRATE_VERSION from the Rust registry: $(grep -c '^name = ' "$PROJ/Cargo.lock") packages in its Cargo.lock"
 cd "$PROJ"

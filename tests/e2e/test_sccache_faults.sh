@@ -1,33 +1,27 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
-# Faults of the cache, with real cargo and the real sccache: every build must
-# still succeed, and the log must say why the cache was not used.
+# shellcheck source-path=SCRIPTDIR disable=SC2154  # stats_snapshot NAME sets NAME_requests, _hits, _misses
+# sccache configured or installed wrong, with real cargo and the real sccache:
+# every build must still succeed with the right output, and the log must say
+# why the cache was not used.
 #   1. sccache's port is taken by something that is not sccache: the client
 #      gets garbage, prints "sccache: error: ..." and exits 2 before compiling;
 #   2. sccache cannot start its server (TMPDIR unusable);
-#   3. no sccache at all, and SHIM_SCCACHE naming nothing;
-#   4. rustc-shim on PATH as `sccache`, as a symlink and as a copy: no loop;
-#   5. the server goes away while sccache runs in place of the shim (a compile
-#      through it succeeded moments ago): stopped between builds, and killed
-#      in the middle of compiles.
+#   3. no sccache at all, and SHIM_SCCACHE naming nothing or a file that is
+#      not executable;
+#   4. a file named sccache first on PATH without the x bit: skipped, as
+#      execvp would (the real sccache behind it serves the build; alone, the
+#      build runs directly);
+#   5. a file named sccache that is not a program (x bit, but text without #!,
+#      or random bytes): it cannot be run ("Exec format error"), each compile
+#      runs directly;
+#   6. rustc-shim on PATH as `sccache`, as a symlink and as a copy: no loop.
 # A compile error through sccache is run once, and reported once.
+# Faults of a running server (killed, stopped) are in test_server_faults.sh,
+# faults of its cache folder in test_cache_dir_faults.sh.
 # Usage: test_sccache_faults.sh PATH-TO-rustc-shim
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_setup "$@"
 need python3
-
-# build NAME [ENV...]: cargo clean, then cargo build with the shim logging
-# to NAME.log; the build must succeed and the binary run.
-build() {
-  local name=$1
-  shift
-  cargo clean >/dev/null 2>&1
-  env "$@" SHIM_LOG="debug:$E2E_DIR/$name.log" cargo build >"$E2E_DIR/$name.out" 2>&1 \
-    || fail "$name: cargo build failed: $(tail -n 30 "$E2E_DIR/$name.out")"
-  local out
-  out=$("$CARGO_TARGET_DIR/debug/shimfix-cli" "ann=95")
-  check_eq "$name: the binary runs" "$out" '[{"grade":"A","name":"ann","score":95}]'
-}
 
 # count NAME TEXT: lines of NAME.log that hold TEXT.
 count() { grep -cF -- "$2" "$E2E_DIR/$1.log" || true; }
@@ -48,11 +42,14 @@ EOF_PY
 listener=$!
 trap 'status=$?; kill $listener 2>/dev/null; (exit $status); e2e_cleanup' EXIT
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SCCACHE_SERVER_PORT") 2>/dev/null && break; sleep 0.1; done
-build port-taken
-fallbacks=$(count port-taken "sccache failed before compiling (exit 2: sccache: error:")
-check_ge "port taken: compiles that fell back to direct, with the reason logged" "$fallbacks" 9
+fault_build port-taken
+check_ge "port taken: compiles that fell back to direct, with sccache's words logged" \
+  "$(count port-taken "sccache failed (exit 2: sccache: error:")" 9
+check_eq "port taken: every compile through sccache fell back" \
+  "$(fallbacks "$E2E_DIR/port-taken.log")" "$(cache_lines "$E2E_DIR/port-taken.log")"
 check_eq "port taken: nothing of sccache's reached cargo's output" \
-  "$(grep -c 'sccache: error' "$E2E_DIR/port-taken.out" || true)" 0
+  "$(grep -c '^sccache: ' "$E2E_DIR/port-taken.out" || true)" 0
+fault_report port-taken "port held by another program"
 kill "$listener"
 wait "$listener" 2>/dev/null || true
 trap e2e_cleanup EXIT
@@ -72,80 +69,19 @@ set -e
 check_eq "compile error through sccache: exit status" "$status" 1
 check_eq "compile error through sccache: E0308 reported once" "$(grep -c 'error\[E0308\]' "$E2E_DIR/broken.err")" 1
 check_eq "compile error through sccache: routed once, to the cache" "$(count broken 'info: cache:')" 1
-check_eq "compile error through sccache: no fallback" "$(count broken 'failed before compiling')" 0
+check_eq "compile error through sccache: no fallback" "$(fallbacks "$E2E_DIR/broken.log")" 0
 stats_snapshot after_error
 check_eq "compile error through sccache: sccache saw one request" "$(( after_error_requests - before_error_requests ))" 1
-
-# 5. The server goes away inside the lease. renew_lease: the shim's records of
-# success look made just now, so the next compiles run sccache in place of
-# the shim whatever the machine's speed.
-renew_lease() { touch "$XDG_RUNTIME_DIR"/rustc-shim/sccache-*; }
-# The server's pid: the sccache process started as a server on our port.
-server_pid() {
-  local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx SCCACHE_START_SERVER=1 || continue
-    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "SCCACHE_SERVER_PORT=$SCCACHE_SERVER_PORT" \
-      || continue
-    echo "$pid"
-  done
-}
-build lease-first
-renew_lease
 sccache --stop-server >/dev/null 2>&1 || fail "sccache --stop-server failed"
-# One job: sccache 0.4 clients that find no server each start one, and when
-# two start at once, one of them can give up ("Timed out waiting for server
-# startup", exit 2); in place of the shim nothing catches that. Seen in
-# 8 of about 115 parallel builds here, with the shim before the SHIM_IN_SCCACHE
-# mark and after it alike (docs/reliability.md). Bare sccache avoids it: cargo's -vV probe, which
-# the shim runs directly, starts the server through it before any compile.
-build lease-stopped CARGO_BUILD_JOBS=1
-check_ge "server stopped inside the lease: compiles with sccache in place of the shim" \
-  "$(count lease-stopped 'runs in place of the shim')" 9
-check_eq "server stopped inside the lease: no fallback needed" \
-  "$(count lease-stopped 'failed before compiling')" 0
-check_ge "server stopped inside the lease: sccache started a new server that served the build" \
-  "$(sccache --show-stats | stat_line /dev/stdin 'Compile requests')" 9
-
-# Killed with SIGKILL while compiles are under way through it: the build
-# still succeeds. (regex and regex-syntax take seconds; a cfg of this test
-# keeps them out of the cache.)
-killed=0
-for attempt in 1 2 3; do
-  cargo clean >/dev/null 2>&1
-  renew_lease
-  RUSTFLAGS="--cfg server_killed_$attempt" SHIM_LOG="debug:$E2E_DIR/killed.log" cargo build \
-    >"$E2E_DIR/killed.out" 2>&1 &
-  cargo_pid=$!
-  for (( i = 0; i < 1200; i++ )); do
-    if pgrep -f -- "^$(command -v sccache) .*--crate-name regex(_syntax)? " >/dev/null; then break; fi
-    kill -0 "$cargo_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  server=$(server_pid)
-  if kill -0 "$cargo_pid" 2>/dev/null && [[ -n $server ]] && kill -KILL "$server" 2>/dev/null; then
-    note "server $server killed mid-build (attempt $attempt):" \
-      "$(pgrep -fc -- "^$(command -v sccache) .*--crate-name") compiles were under way through it"
-    killed=1
-  fi
-  status=0
-  wait "$cargo_pid" || status=$?
-  (( status == 0 )) || fail "server killed mid-build: cargo build failed: $(tail -n 30 "$E2E_DIR/killed.out")"
-  (( killed )) && break
-  note "server killed mid-build: the build ended first (attempt $attempt)"
-done
-(( killed )) || fail "server killed mid-build: three builds ended before the kill"
-check_eq "server killed mid-build: the binary runs" "$("$CARGO_TARGET_DIR/debug/shimfix-cli" "ann=95")" \
-  '[{"grade":"A","name":"ann","score":95}]'
-note "server killed mid-build: $(count killed 'failed before compiling') compiles fell back," \
-  "$(count killed 'runs in place of the shim') ran sccache in place of the shim"
-sccache --stop-server >/dev/null 2>&1 || true
 E2E_SERVER_UP=0
 
 # 2. sccache cannot start its server: its temporary directory does not exist.
-build no-server TMPDIR=/nonexistent/tmp
+fault_build no-server TMPDIR=/nonexistent/tmp
 check_ge "server cannot start: compiles that fell back to direct" \
-  "$(count no-server "sccache failed before compiling (exit 2: sccache: error:")" 9
+  "$(count no-server "sccache failed (exit 2: sccache: error:")" 9
+check_eq "server cannot start: every compile through sccache fell back" \
+  "$(fallbacks "$E2E_DIR/no-server.log")" "$(cache_lines "$E2E_DIR/no-server.log")"
+fault_report no-server "server cannot start (TMPDIR=/nonexistent/tmp)"
 
 # 3. No sccache on PATH; SHIM_SCCACHE naming a missing file, and a non-executable one.
 mkdir -p "$E2E_DIR/bin-none"
@@ -153,18 +89,65 @@ ln -s "$(command -v cargo)" "$E2E_DIR/bin-none/cargo"
 ln -s "$(command -v rustc)" "$E2E_DIR/bin-none/rustc"
 # What cargo, rustc and the linker call by name (not /bin: it holds sccache).
 for tool in cc ld; do ln -s "$(command -v $tool)" "$E2E_DIR/bin-none/$tool"; done
-build no-sccache PATH="$E2E_DIR/bin-none"
+fault_build no-sccache PATH="$E2E_DIR/bin-none"
 check_ge "no sccache on PATH: 'sccache not found' warnings" \
   "$(count no-sccache "direct: sccache not found on PATH; running the compiler directly")" 9
+fault_report no-sccache "no sccache on PATH"
 : >"$E2E_DIR/not-executable"
-build bad-shim-sccache SHIM_SCCACHE="$E2E_DIR/missing/sccache"
+fault_build bad-shim-sccache SHIM_SCCACHE="$E2E_DIR/missing/sccache"
 check_ge "SHIM_SCCACHE missing: warnings" \
   "$(count bad-shim-sccache "missing/sccache is not an executable file (from SHIM_SCCACHE)")" 9
-build non-executable SHIM_SCCACHE="$E2E_DIR/not-executable"
+fault_build non-executable SHIM_SCCACHE="$E2E_DIR/not-executable"
 check_ge "SHIM_SCCACHE not executable: warnings" \
   "$(count non-executable "not-executable is not an executable file (from SHIM_SCCACHE)")" 9
 
-# 4. The shim itself on PATH as sccache, before nothing else: no loop, builds run directly.
+# 4. A file named sccache without the x bit, first on PATH: skipped. Behind
+# it the real sccache, which serves every compile; alone, nothing is found.
+mkdir -p "$E2E_DIR/bin-noexec"
+cp -P "$E2E_DIR"/bin-none/* "$E2E_DIR/bin-noexec/"
+printf 'sccache\n' >"$E2E_DIR/bin-noexec/sccache"
+chmod 644 "$E2E_DIR/bin-noexec/sccache"
+e2e_start_sccache
+stats_snapshot before_noexec
+fault_build noexec-first PATH="$E2E_DIR/bin-noexec:${E2E_SCCACHE%/sccache}"
+stats_snapshot after_noexec
+check_ge "sccache without the x bit, first on PATH: compiles through the real sccache behind it" \
+  "$(count noexec-first "debug: sccache: $E2E_SCCACHE")" 9
+check_eq "sccache without the x bit, first on PATH: compiles that named it" \
+  "$(count noexec-first "debug: sccache: $E2E_DIR/bin-noexec/sccache")" 0
+check_eq "sccache without the x bit, first on PATH: the real sccache's requests = 'cache:' lines" \
+  "$(( after_noexec_requests - before_noexec_requests ))" "$(cache_lines "$E2E_DIR/noexec-first.log")"
+check_eq "sccache without the x bit, first on PATH: fallbacks" "$(fallbacks "$E2E_DIR/noexec-first.log")" 0
+fault_report noexec-first "sccache without the x bit first on PATH, the real one behind it"
+sccache --stop-server >/dev/null 2>&1 || fail "sccache --stop-server failed"
+E2E_SERVER_UP=0
+fault_build noexec-alone PATH="$E2E_DIR/bin-noexec"
+check_ge "sccache without the x bit, alone on PATH: 'sccache not found' warnings" \
+  "$(count noexec-alone "direct: sccache not found on PATH; running the compiler directly")" 9
+fault_report noexec-alone "sccache without the x bit, alone on PATH"
+
+# 5. A file named sccache that is not a program: text without #! (a shell
+# would run it; exec does not), and random bytes.
+for how in text binary; do
+  mkdir -p "$E2E_DIR/bin-$how"
+  cp -P "$E2E_DIR"/bin-none/* "$E2E_DIR/bin-$how/"
+  if [[ $how == text ]]; then
+    printf 'echo this would be run by a shell\nexit 0\n' >"$E2E_DIR/bin-$how/sccache"
+  else
+    head -c 4096 /dev/urandom >"$E2E_DIR/bin-$how/sccache"
+  fi
+  chmod 755 "$E2E_DIR/bin-$how/sccache"
+  fault_build "not-a-program-$how" PATH="$E2E_DIR/bin-$how"
+  check_ge "sccache is $how, not a program: compiles that fell back, 'cannot run it: Exec format error'" \
+    "$(count "not-a-program-$how" "sccache failed (cannot run it: Exec format error); running the compiler directly")" 9
+  check_eq "sccache is $how, not a program: every compile through it fell back" \
+    "$(fallbacks "$E2E_DIR/not-a-program-$how.log")" "$(cache_lines "$E2E_DIR/not-a-program-$how.log")"
+  check_eq "sccache is $how, not a program: nothing ran it (its words in cargo's output)" \
+    "$(grep -c 'would be run by a shell' "$E2E_DIR/not-a-program-$how.out" || true)" 0
+  fault_report "not-a-program-$how" "sccache on PATH is $how, not a program (x bit set)"
+done
+
+# 6. The shim itself on PATH as sccache, before nothing else: no loop, builds run directly.
 for how in symlink copy; do
   mkdir -p "$E2E_DIR/bin-$how"
   cp -P "$E2E_DIR"/bin-none/* "$E2E_DIR/bin-$how/"
@@ -173,10 +156,10 @@ for how in symlink copy; do
   else
     cp "$SHIM" "$E2E_DIR/bin-$how/sccache"
   fi
-  SECONDS=0
-  build "self-$how" PATH="$E2E_DIR/bin-$how"
-  check_ge "shim as sccache ($how): build done in ${SECONDS}s; compiles that ended direct" \
+  fault_build "self-$how" PATH="$E2E_DIR/bin-$how"
+  check_ge "shim as sccache ($how): build done in ${fault_seconds}s; compiles that ended direct" \
     "$(count "self-$how" "direct:")" 9
+  fault_report "self-$how" "rustc-shim on PATH as sccache ($how)"
 done
 # The copy is a different file: it runs as "sccache", finds the mark the shim
 # put in its environment and runs the compiler. Every compile still happens once.
