@@ -116,4 +116,62 @@ shim, cache = added('rustc-shim'), added('sccache')
 print(f"added over rustc (median within rounds): rustc-shim {shim:.1f} us, sccache {cache:.1f} us;"
       f" sccache / rustc-shim = {cache / max(shim, 1.0):.1f}x (target >= 5)")
 PY
+# --- normal test run, then coverage run: serde_json ------------------------------
+# serde_json 1.0.154 from the Rust registry (the published crate of the e2e
+# matrix, its shipped Cargo.lock), through bare sccache and through rustc-shim:
+# each round, for each wrapper (which goes first alternates), a fresh sccache
+# cache and target directory, `cargo test`, then `cargo llvm-cov --lcov`; the
+# wall time of each, and sccache's hits and misses in the coverage run.
+cov_rounds=${BENCH_COVERAGE_ROUNDS:-1}
+if [[ $cov_rounds -gt 0 ]]; then
+  COV_TOOL=$(tool_bin cargo-llvm-cov "$CARGO_LLVM_COV_VERSION")
+  PATH="$(dirname "$COV_TOOL"):$PATH"
+  export LLVM_COV=$LLVM_BIN/llvm-cov LLVM_PROFDATA=$LLVM_BIN/llvm-profdata
+  unset CARGO_TARGET_DIR
+  published_crate serde_json 1.0.154
+  cd "$PROJ"
+  mkdir -p .cargo
+  : >"$E2E_DIR/coverage.rows"
+  # cover NAME WRAPPER ROUND: one "normal test run, then coverage run".
+  cover() {
+    local name=$1 wrapper=$2 round=$3
+    sccache --stop-server >/dev/null 2>&1 || true
+    export SCCACHE_DIR=$E2E_DIR/sccache-$name-$round
+    rm -rf target
+    E2E_SCCACHE_LOG="" e2e_start_sccache >/dev/null
+    printf '[build]\nrustc-wrapper = "%s"\n' "$wrapper" >.cargo/config.toml
+    local normal coverage
+    normal=$(seconds cargo test --locked --all-features)
+    stats_snapshot normal >/dev/null
+    coverage=$(seconds cargo llvm-cov --locked --all-features --lcov --output-path "$E2E_DIR/$name.lcov")
+    stats_snapshot coverage >/dev/null
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$normal" "$coverage" \
+      "$(( coverage_hits - normal_hits ))" "$(( coverage_misses - normal_misses ))" >>"$E2E_DIR/coverage.rows"
+  }
+  for (( round = 0; round < cov_rounds; round++ )); do
+    if (( round % 2 == 0 )); then
+      cover bare-sccache "$sccache_bin" "$round"
+      cover rustc-shim "$SHIM" "$round"
+    else
+      cover rustc-shim "$SHIM" "$round"
+      cover bare-sccache "$sccache_bin" "$round"
+    fi
+  done
+  echo
+  echo "== normal test run, then coverage run: serde_json 1.0.154, sccache $E2E_SCCACHE_VERSION ($cov_rounds round(s), each with fresh caches; medians)"
+  python3 - "$E2E_DIR/coverage.rows" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, normal, coverage, hits, misses = line.split('\t')
+    rows.setdefault(name, []).append((float(normal), float(coverage), int(hits), int(misses)))
+for name, runs in rows.items():
+    med = lambda i: statistics.median(r[i] for r in runs)
+    print(f"{name:<14} cargo test {med(0):7.1f} s   cargo llvm-cov {med(1):7.1f} s   "
+          f"coverage run: {med(2):.0f} sccache hits, {med(3):.0f} misses")
+b, s = rows['bare-sccache'], rows['rustc-shim']
+ratio = statistics.median(y[1] / x[1] for x, y in zip(b, s))
+print(f"coverage run, rustc-shim / bare sccache: {ratio:.2f}x (median over rounds)")
+PY
+fi
 e2e_pass >/dev/null

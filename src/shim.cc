@@ -59,7 +59,8 @@ constexpr absl::string_view kHelp =
     "    SHIM_MODE     auto (default) | direct (never sccache) | cache (always sccache)\n"
     "    SHIM_BYPASS   RE2 pattern; a match on the command line routes direct\n"
     "    SHIM_SCCACHE  sccache to use: a path, or a name looked up on PATH\n"
-    "    SHIM_LOG      LEVEL or LEVEL:FILE; LEVEL: error, warn, info, debug, trace\n";
+    "    SHIM_LOG      LEVEL or LEVEL:FILE; LEVEL: error, warn, info, debug, trace\n"
+    "    SHIM_KEEP_MARKERS=1  keep cargo-llvm-cov's CARGO_LLVM_COV in sccache's key\n";
 
 // What the environment asks of this invocation.
 struct Settings {
