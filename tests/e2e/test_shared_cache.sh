@@ -235,9 +235,9 @@ check_eq "coverage run: commands Redis counted (before -> after)" \
 # The real cargo-llvm-cov, as users run it with the shim in .cargo/config.toml:
 # it wraps the shim and instruments the workspace crates only. Those never reach
 # sccache; the dependencies, built uninstrumented in its own target directory,
-# go to the cache as in any build. They miss: cargo-llvm-cov sets CARGO_LLVM_COV=1,
-# and sccache 0.10 and 0.16 hash every CARGO_* variable (that one alone turned a
-# hit into a miss, measured), so its keys are its own, written to Redis like any.
+# go to the cache as in any build. cargo-llvm-cov sets CARGO_LLVM_COV=1, and
+# sccache 0.10 and 0.16 hash every CARGO_* variable, but rustc-shim leaves it
+# out of sccache's environment: what they miss is written to Redis like any.
 LLVM_COV_BIN=$(tool_bin cargo-llvm-cov "$CARGO_LLVM_COV_VERSION")
 need "$LLVM_COV_BIN" "$LLVM_BIN/llvm-cov" "$LLVM_BIN/llvm-profdata"
 stats_snapshot b_before_llvm_cov
