@@ -147,7 +147,8 @@ struct Scan {
       }
       if (kind != "dep-info") continue;
       dep_info = true;
-      if (!path.empty()) dep_info_path = path;
+      // A later `dep-info` without a path puts it back where rustc names it.
+      dep_info_path = path.empty() ? std::nullopt : std::optional<absl::string_view>(path);
     }
   }
 };

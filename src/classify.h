@@ -57,7 +57,8 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
 // The file the compile writes its dep-info to, when the arguments say it
 // unambiguously: `--emit dep-info=PATH`, else with `dep-info` among the
 // emitted kinds, OUT_DIR/CRATE_NAMEEXTRA.d from `--out-dir`, `--crate-name`
-// and `-C extra-filename` (the last of each wins), as cargo passes them.
+// and `-C extra-filename`, as cargo passes them (the last `dep-info` kind
+// decides the path; rustc refuses a second --crate-name or --out-dir).
 // nullopt without dep-info, with `-o`, or without an out-dir or crate name.
 // Source: rustc_session/src/config.rs (OutputFilenames, --emit).
 std::optional<std::string> DepInfoPath(absl::Span<const absl::string_view> args);

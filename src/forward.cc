@@ -53,6 +53,19 @@ bool SccacheReport(absl::string_view text, absl::string_view report) {
   return found;
 }
 
+// True when a line of either stream is sccache's, and not a warning of its.
+bool HasReport(absl::string_view out, absl::string_view err) {
+  bool found = false;
+  for (absl::string_view text : {out, err}) {
+    ForEachLine(text, [&](absl::string_view line) {
+      if (absl::StartsWith(line, kSccachePrefix) && !absl::StartsWith(line, "sccache: warning:")) {
+        found = true;
+      }
+    });
+  }
+  return found;
+}
+
 absl::string_view FirstLine(absl::string_view text) {
   absl::string_view first;
   ForEachLine(text, [&](absl::string_view line) {
@@ -124,8 +137,10 @@ SccacheOutcome JudgeSccache(const ChildStatus& status, absl::string_view out,
       // for, a configuration it cannot read.
       (err.empty() && absl::StartsWith(FirstLine(out), kSccachePrefix)) ||
       // Any other report of sccache's alone. Silence is not one: a compiler
-      // may fail without a word, and sccache always has one.
-      (!(out.empty() && err.empty()) && OnlySccacheLines(out) && OnlySccacheLines(err));
+      // may fail without a word, and sccache always has one. Nor are its
+      // warnings alone: "...compiling locally instead" comes before a compile
+      // of its own, which may have failed in silence.
+      (OnlySccacheLines(out) && OnlySccacheLines(err) && HasReport(out, err));
   if (!failed) return {};
   return Failed(absl::StrCat("exit ", std::to_string(status.code), ": ", Words(out, err)));
 }

@@ -222,8 +222,12 @@ volatile sig_atomic_t g_passed_signal = 0;
 int g_sigchld_pipe[2] = {-1, -1};
 
 void PassOn(int signal) {
-  g_passed_signal = signal;
-  if (g_child > 0) ::kill(g_child, signal);
+  int saved = errno;
+  if (g_child > 0) {
+    g_passed_signal = signal;
+    ::kill(g_child, signal);
+  }
+  errno = saved;
 }
 
 void OnChild(int) {
@@ -374,7 +378,10 @@ ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& e
   int wait_status = 0;
   for (;;) {
     pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
-    if (done == pid) break;
+    if (done == pid) {
+      g_child = 0;  // reaped: its pid may be anyone's now
+      break;
+    }
     if (done < 0 && errno != EINTR) break;
     std::vector<struct pollfd> fds = {{g_sigchld_pipe[0], POLLIN, 0}};
     for (const Stream& stream : streams) fds.push_back({stream.open ? stream.fd : -1, POLLIN, 0});

@@ -243,8 +243,6 @@ bool SameFile(const std::string& a, const std::string& b) {
          ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
 }
 
-// Windows has no exec: the cache route always waits for sccache, so it never
-// needs to know whether sccache's server was seen working. No state is kept.
 std::string CurrentDirectory() {
   std::wstring buffer(32768, L'\0');
   DWORD n = ::GetCurrentDirectoryW(static_cast<DWORD>(buffer.size()), buffer.data());

@@ -149,6 +149,9 @@ struct Plan {
   std::optional<Located> sccache;  // searched only when the route needs it
   bool fell_back = false;          // wanted the cache, cannot have it
   std::string fallback_reason;
+  // On the cache route, while a variable is set that sccache must not get
+  // (kNotForSccache, kCoverageMarkers): where the compile writes its dep-info.
+  std::optional<std::string> dep_info;
 };
 
 std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char* const> raw_args) {
@@ -195,6 +198,13 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     plan.decision = Classify(compiler_and_args[0], expanded.args, policy);
   }
   if (want_reason) plan.reason = Reason(plan.decision, expanded, raw_args);
+  if (plan.decision.route == Route::kCache &&
+      (GetEnv("CARGO_LLVM_COV") || GetEnv(kNotForSccache[0]) || GetEnv(kNotForSccache[1]))) {
+    // From the arguments as rustc reads them: an argfile's, expanded. (The
+    // other modes expand nothing: the arguments as given.)
+    std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
+    plan.dep_info = DepInfoPath(settings.mode == Mode::kAuto ? expanded.args : views);
+  }
 
   if (plan.decision.route != Route::kCache && !always_locate) return plan;
   LocateEnv env = SystemLocateEnv(settings.shim_sccache, argv0);
@@ -329,18 +339,12 @@ int Main(int argc, char** raw_argv) {
     for (const char* name : kNotForSccache) {
       if (GetEnv(name)) left_out.push_back(name);
     }
-    std::optional<std::string> dep_info;
-    if (!settings.keep_markers && GetEnv("CARGO_LLVM_COV")) {
-      std::vector<absl::string_view> views(compiler_and_args.begin() + 1, compiler_and_args.end());
-      // Without a dep-info to check, the markers go to sccache as they are.
-      if ((dep_info = DepInfoPath(views))) {
-        for (const char* name : kCoverageMarkers) {
-          if (GetEnv(name)) left_out.push_back(name);
-        }
+    // Without a dep-info to check, the markers go to sccache as they are.
+    const std::optional<std::string>& dep_info = plan.dep_info;
+    if (!settings.keep_markers && dep_info && GetEnv("CARGO_LLVM_COV")) {
+      for (const char* name : kCoverageMarkers) {
+        if (GetEnv(name)) left_out.push_back(name);
       }
-    } else if (!left_out.empty()) {
-      std::vector<absl::string_view> views(compiler_and_args.begin() + 1, compiler_and_args.end());
-      dep_info = DepInfoPath(views);
     }
     if (log && log->should_log(spdlog::level::debug) && !left_out.empty()) {
       log->debug("left out of sccache's environment: {}", absl::StrJoin(left_out, " "));
@@ -362,8 +366,8 @@ int Main(int argc, char** raw_argv) {
       // again directly, with the whole environment, so that it produces what
       // it would without the shim.
       std::string read_left_out;
-      if (!left_out.empty() && dep_info && complete && status.passed_signal == 0 && status.exited) {
-        if (status.code == 0) {
+      if (!left_out.empty() && complete && status.passed_signal == 0 && status.exited) {
+        if (status.code == 0 && dep_info) {
           ErrorOr<std::string> text = ReadFile(*dep_info);
           if (!text.ok()) {
             read_left_out = absl::StrCat("its dep-info ", *dep_info, " cannot be read (",
@@ -374,7 +378,7 @@ int Main(int argc, char** raw_argv) {
                                          "environment (",
                                          absl::StrJoin(left_out, " "), ")");
           }
-        } else if (MentionsAny(err.held(), left_out)) {
+        } else if (status.code != 0 && MentionsAny(err.held(), left_out)) {
           read_left_out = absl::StrCat("it failed naming a variable left out of sccache's "
                                        "environment (",
                                        absl::StrJoin(left_out, " "), ")");

@@ -433,6 +433,19 @@ TEST_CASE("cargo-llvm-cov's markers stay out of sccache's key; a crate that read
     REQUIRE(records.size() == 3);
     CHECK(records[2].env.at("CARGO_LLVM_COV") == "1");
   }
+  SUBCASE("the arguments in an argfile, as cargo passes a long command line") {
+    Sandbox box;
+    setup(box);
+    V args = args_in(box, "--emit=dep-info,metadata,link");
+    std::string lines;
+    for (size_t i = 1; i < args.size(); ++i) lines += args[i] + "\n";
+    box.Write("args.txt", lines);
+    RunResult r = box.Run({box.compiler(), "@" + box.dir() + "/args.txt"});
+    CHECK(r.exit_code == 0);
+    std::vector<Record> records = box.Records();
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].env.count("CARGO_LLVM_COV") == 0);
+  }
   SUBCASE("no dep-info to check, or SHIM_KEEP_MARKERS=1: sccache gets them") {
     for (bool keep : {false, true}) {
       CAPTURE(keep);

@@ -244,6 +244,7 @@ TEST_CASE("DepInfoPath: where the compile writes its dep-info") {
        "/o/a-2.d"},
       {"--crate-name a --emit=dep-info --out-dir /o x.rs", "/o/a.d"},
       {"--crate-name a --emit=metadata,dep-info=/d/x.d --out-dir /o x.rs", "/d/x.d"},
+      {"--crate-name a --emit=dep-info=/d/x.d --emit=dep-info --out-dir /o x.rs", "/o/a.d"},
       {"--crate-name a -C extra-filename=-1 -C extra-filename=-3 --out-dir /p --out-dir /o "
        "--emit=dep-info x.rs",
        "/o/a-3.d"},
