@@ -66,7 +66,8 @@ check_eq "build-env: exit status" "$doctor_status" 0
 mkdir -p "$E2E_DIR/outer/.cargo" "$E2E_DIR/outer/inner/.cargo" "$E2E_DIR/outer/inner/tools" "$E2E_DIR/outer/inner/src"
 printf '[build]\nrustc-wrapper = "/no/such/wrapper"\n' >"$E2E_DIR/outer/.cargo/config.toml"
 ln -s "$SHIM" "$E2E_DIR/outer/inner/tools/rustc-shim"
-printf '# the team wrapper\n[build]\njobs = 2\nrustc_wrapper = "tools/rustc-shim"  # relative\n' \
+# (`rustc-wrapper`: cargo ignores a `rustc_wrapper` key, with a warning of an unused key.)
+printf '# the team wrapper\n[build]\njobs = 2\nrustc-wrapper = "tools/rustc-shim"  # relative\n' \
   >"$E2E_DIR/outer/inner/.cargo/config.toml"
 doctor relative "$E2E_DIR/outer/inner/src"
 says relative "cargo's rustc wrapper: tools/rustc-shim (from $E2E_DIR/outer/inner/.cargo/config.toml) = $E2E_DIR/outer/inner/tools/rustc-shim"
@@ -91,8 +92,20 @@ says no-sccache "no sccache: every compile runs directly"
 check_eq "no-sccache: exit status" "$doctor_status" 1
 
 # What else it reports.
-doctor vars "$WS" CARGO_INCREMENTAL=1 CARGO_TARGET_DIR=/tmp/t SHIM_MODE=direct
-says vars "CARGO_INCREMENTAL: '1' (incremental compiles run directly"
-says vars "CARGO_TARGET_DIR: '/tmp/t'"
+doctor vars "$WS" CARGO_INCREMENTAL=0 CARGO_TARGET_DIR=/tmp/t SHIM_MODE=direct
+says vars "incremental compilation is off (CARGO_INCREMENTAL=0). If that is for sccache's sake, it need not be"
+says vars "the target directory /tmp/t (from CARGO_TARGET_DIR) serves normal and coverage runs alike"
 says vars "SHIM_MODE: 'direct' (the rules are off: every compile goes directly)"
+
+# What a toggle-script setup leaves behind: RUSTC_WRAPPER over the
+# configuration (a problem: cargo runs sccache), and [env] entries that cargo
+# does not read for itself (notes).
+printf '\n[env]\nRUSTC_WRAPPER = "sccache"\nCARGO_INCREMENTAL = { value = "0", force = true }\n' \
+  >>"$WS/.cargo/config.toml"
+doctor toggles "$WS" RUSTC_WRAPPER=sccache
+says toggles "cargo runs this rustc-shim: no"
+says toggles "RUSTC_WRAPPER=sccache in the environment overrides build.rustc-wrapper = $SHIM (from $WS/.cargo/config.toml): unset it"
+says toggles "[env] RUSTC_WRAPPER = \"sccache\" in $WS/.cargo/config.toml does not choose cargo's wrapper"
+says toggles "[env] CARGO_INCREMENTAL = \"0\" in $WS/.cargo/config.toml does not change how cargo compiles"
+check_eq "toggles: exit status" "$doctor_status" 1
 e2e_pass
