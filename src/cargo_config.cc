@@ -109,8 +109,10 @@ CargoConfig ReadCargoConfig(const std::string& cwd, const GetEnvFunction& get_en
   if (!home.empty() && std::find(walked.begin(), walked.end(), home) == walked.end()) add(home);
 
   // The most binding file that sets a key decides it.
-  for (const auto& [path, text] : texts) {
-    toml::parse_result parsed = toml::parse(text, path);
+  for (const auto& file : texts) {
+    // Named, not structured bindings: clang 14 lets no lambda capture those.
+    const std::string& path = file.first;
+    toml::parse_result parsed = toml::parse(file.second, path);
     if (!parsed) {
       const toml::parse_error& error = parsed.error();
       const std::string_view description = error.description();
