@@ -1,11 +1,9 @@
 #include "doctor.h"
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cargo_config.h"
