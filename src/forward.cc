@@ -1,8 +1,12 @@
 #include "forward.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 
 namespace rustc_shim {
@@ -98,12 +102,64 @@ SccacheOutcome Failed(std::string what) { return {true, std::move(what)}; }
 
 }  // namespace
 
+std::optional<absl::string_view> RmetaNotification(absl::string_view line) {
+  // The exact shape rustc writes; any other line, even one cargo might read
+  // the same way, stays with the rest of the output.
+  absl::ConsumePrefix(&line, "{\"$message_type\":\"artifact\",") || absl::ConsumePrefix(&line, "{");
+  if (!absl::ConsumePrefix(&line, "\"artifact\":\"") ||
+      !absl::ConsumeSuffix(&line, "\",\"emit\":\"metadata\"}") || !absl::EndsWith(line, ".rmeta")) {
+    return std::nullopt;
+  }
+  // One JSON string: no unescaped quote inside.
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\\') {
+      ++i;
+    } else if (line[i] == '"') {
+      return std::nullopt;
+    }
+  }
+  return line;
+}
+
 absl::string_view HeldOutput::Feed(absl::string_view bytes) {
   if (!complete_) return bytes;
   held_.append(bytes.data(), bytes.size());
-  if (held_.size() <= limit_) return {};
-  complete_ = false;
-  return held_;
+  passed_.clear();
+  // [scanned_, searched_) has no line end: a long line is looked through once.
+  size_t from = std::max(scanned_, searched_);
+  for (size_t end; pass_notifications_ && (end = held_.find('\n', from)) != std::string::npos;
+       from = scanned_) {
+    absl::string_view line(held_.data() + scanned_, end - scanned_);
+    absl::ConsumeSuffix(&line, "\r");
+    if (std::optional<absl::string_view> artifact = RmetaNotification(line)) {
+      notified_.emplace_back(*artifact);
+      passed_.append(held_, scanned_, end + 1 - scanned_);
+      held_.erase(scanned_, end + 1 - scanned_);
+    } else {
+      scanned_ = end + 1;
+    }
+  }
+  searched_ = held_.size();
+  if (held_.size() > limit_) {
+    complete_ = false;
+    passed_.append(held_);
+  }
+  return passed_;
+}
+
+absl::string_view NotificationFilter::Feed(absl::string_view bytes) {
+  out_.clear();
+  partial_.append(bytes.data(), bytes.size());
+  size_t start = 0;
+  for (size_t end; (end = partial_.find('\n', start)) != std::string::npos; start = end + 1) {
+    absl::string_view line(partial_.data() + start, end - start);
+    absl::ConsumeSuffix(&line, "\r");
+    std::optional<absl::string_view> artifact = RmetaNotification(line);
+    if (artifact && absl::c_linear_search(notified_, *artifact)) continue;
+    out_.append(partial_, start, end + 1 - start);
+  }
+  partial_.erase(0, start);
+  return out_;
 }
 
 SccacheOutcome JudgeSccache(const ChildStatus& status, absl::string_view out,

@@ -147,6 +147,7 @@ struct Plan {
   Decision decision;
   std::string reason;
   std::optional<Located> sccache;  // searched only when the route needs it
+  std::optional<std::string> compiler;  // the compiler's path, found on the cache route
   bool fell_back = false;          // wanted the cache, cannot have it
   std::string fallback_reason;
   // On the cache route, while a variable is set that sccache must not get
@@ -216,7 +217,7 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
   } else if (!plan.sccache->path) {
     plan.fell_back = true;
     plan.fallback_reason = plan.sccache->problem;
-  } else if (!FindProgram(compiler_and_args[0], env, nullptr)) {
+  } else if (!(plan.compiler = FindProgram(compiler_and_args[0], env, nullptr))) {
     // sccache would fail with its own words; run it directly so that the
     // user gets the plain "not found" and exit status 127.
     plan.fell_back = true;
@@ -266,15 +267,35 @@ int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
   return 0;
 }
 
-// Runs the compiler in place of this process; returns only on failure.
-// `compiler_and_args` is null-terminated, as exec wants it.
-int RunDirect(char* const* compiler_and_args, spdlog::logger* log) {
-  const char* compiler = compiler_and_args[0];
-  int error = Exec(compiler, compiler_and_args);
+// The message and exit status for a compiler that cannot be run.
+int CannotRun(const char* compiler, int error, spdlog::logger* log) {
   std::string message = absl::StrCat("rustc-shim: cannot run '", compiler, "': ", ErrorText(error));
   if (log) log->error("{}", message);
   WriteStderr(absl::StrCat(message, "\n"));
   return IsNotFound(error) ? 127 : 126;
+}
+
+// Runs the compiler in place of this process; returns only on failure.
+// `compiler_and_args` is null-terminated, as exec wants it.
+int RunDirect(char* const* compiler_and_args, spdlog::logger* log) {
+  const char* compiler = compiler_and_args[0];
+  return CannotRun(compiler, Exec(compiler, compiler_and_args), log);
+}
+
+// Runs the compiler at `path` directly after a cache-route attempt whose
+// metadata notices (`notified`) cargo has had already: as a child whose stderr
+// is passed on without a second notice for the same artifact, then ends as it
+// ended. Without such notices, RunDirect.
+int RunDirectAfter(char* const* compiler_and_args, const std::optional<std::string>& path,
+                   const std::vector<std::string>& notified, spdlog::logger* log) {
+  if (notified.empty() || !path) return RunDirect(compiler_and_args, log);
+  NotificationFilter filter(notified);
+  ChildStatus status = RunChild(path->c_str(), compiler_and_args, {}, [&filter](absl::string_view bytes) {
+    WriteStderr(filter.Feed(bytes));
+  });
+  if (!status.started) return CannotRun(compiler_and_args[0], status.start_error, log);
+  WriteStderr(filter.Rest());
+  ExitLike(status);
 }
 
 }  // namespace
@@ -351,8 +372,9 @@ int Main(int argc, char** raw_argv) {
     }
     // sccache runs as a child and all it writes is held until it ends, so
     // that its own failure can still end in a direct compile that nobody
-    // sees twice (forward.h).
-    HeldOutput out, err;
+    // sees twice (forward.h); only rustc's metadata notice goes on at once,
+    // for cargo's pipelining, and the direct compile does not repeat it.
+    HeldOutput out, err(HeldOutput::kDefaultLimit, /*pass_notifications=*/true);
     const std::function<void(absl::string_view)> on_stdout = [&out](absl::string_view bytes) {
       WriteStdout(out.Feed(bytes));
     };
@@ -391,9 +413,10 @@ int Main(int argc, char** raw_argv) {
         ExitLike(status);
       }
       if (log) log->info("compiled again directly: {}", read_left_out);
-      return RunDirect(compiler_and_args.data(), log.get());
+      return RunDirectAfter(compiler_and_args.data(), plan.compiler, err.notified(), log.get());
     }
     if (log) log->warn("sccache failed ({}); running the compiler directly", outcome.what);
+    return RunDirectAfter(compiler_and_args.data(), plan.compiler, err.notified(), log.get());
   }
   return RunDirect(compiler_and_args.data(), log.get());
 }

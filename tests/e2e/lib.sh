@@ -10,6 +10,9 @@
 #   E2E_SCCACHE_VERSION  which sccache of tools/versions.sh the test runs
 #                        against (default: the newest); its folder goes first
 #                        on PATH, where users keep sccache
+#   E2E_SCCACHE_CLIENT_SIDE=1  run sccache in its client-side mode
+#                        (SCCACHE_CLIENT_SIDE=1, 0.17 and newer): each client
+#                        compiles and hashes by itself, the server only stores
 #   E2E_KEEP=1           keep the temporary directory even when the test passes
 #                        (a failed test always keeps it, and says where)
 #   E2E_REQUIRE_TOOLS=1  a missing tool fails the test instead of skipping it
@@ -139,6 +142,11 @@ e2e_setup() {
         unset "$name" ;;
     esac
   done
+
+  if [[ ${E2E_SCCACHE_CLIENT_SIDE:-0} == 1 ]]; then
+    export SCCACHE_CLIENT_SIDE=1
+    note "sccache in its client-side mode (SCCACHE_CLIENT_SIDE=1)"
+  fi
 
   E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rustc-shim-$E2E_NAME.XXXXXX")
   trap e2e_cleanup EXIT

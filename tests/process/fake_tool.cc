@@ -104,6 +104,29 @@ int main(int argc, char** argv) {
   }
   if (const char* out = option("STDOUT")) WriteAll(1, Unhex(out));
   if (const char* err = option("STDERR")) WriteAll(2, Unhex(err));
+  // Waits (up to 10 s) until the file named by AWAIT_FILE holds the bytes
+  // AWAIT_TEXT (hex): what was written so far has reached whoever reads the
+  // shim's stderr. Otherwise says so and ends with 99.
+  if (const char* await_file = option("AWAIT_FILE")) {
+    const std::string text = Unhex(option("AWAIT_TEXT") ? option("AWAIT_TEXT") : "");
+    bool seen = false;
+    for (int i = 0; i < 1000 && !seen; ++i) {
+      std::string contents;
+      int fd = open(await_file, O_RDONLY);
+      if (fd >= 0) {
+        char buffer[4096];
+        ssize_t n;
+        while ((n = read(fd, buffer, sizeof buffer)) > 0) contents.append(buffer, n);
+        close(fd);
+      }
+      seen = contents.find(text) != std::string::npos;
+      if (!seen) usleep(10000);
+    }
+    if (!seen) {
+      WriteAll(2, "fake: not seen in time\n");
+      return 99;
+    }
+  }
   if (option("ECHO_STDIN")) {
     char buffer[4096];
     ssize_t n;

@@ -499,6 +499,64 @@ TEST_CASE("a compile that fails through sccache is never run twice") {
   CHECK(box.Records().size() == 1);
 }
 
+// rustc's notice that a crate's metadata is written, as sccache 0.19 passes it
+// on while the compile goes on (sccache #2875).
+const std::string kNotice =
+    "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libdep-1.rmeta\","
+    "\"emit\":\"metadata\"}\n";
+
+// Runs the shim with its stderr going to the file `err` in the sandbox, so
+// that a fake sccache can watch what reached it.
+RunResult RunToErrFile(const Sandbox& box, const V& args) {
+  V sh = {"-c", "exec \"$@\" 2>\"$ERR_FILE\"", "sh", ShimPath()};
+  sh.insert(sh.end(), args.begin(), args.end());
+  return box.RunProgram("/bin/sh", sh);
+}
+
+TEST_CASE("cache route: the metadata notice reaches cargo at once, the rest stays held") {
+  Sandbox box;
+  box.env["ERR_FILE"] = box.dir() + "/err";
+  box.env["FAKE_SCCACHE_EXIT"] = "0";
+  box.env["FAKE_SCCACHE_STDERR"] = Hex("warning: unused\n" + kNotice);
+  // sccache goes on only once the notice is in the file cargo reads.
+  box.env["FAKE_SCCACHE_AWAIT_FILE"] = box.dir() + "/err";
+  box.env["FAKE_SCCACHE_AWAIT_TEXT"] = Hex(kNotice);
+  RunResult r = RunToErrFile(box, {box.compiler(), "--crate-name", "dep", "src/lib.rs"});
+  CHECK(r.exit_code == 0);
+  // The notice first; the held warning when sccache is done.
+  CHECK(box.Read("err") == kNotice + "warning: unused\n");
+}
+
+TEST_CASE("sccache failing after the notice: the direct compile does not repeat it") {
+  Sandbox box;
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
+  box.env["FAKE_SCCACHE_EXIT"] = "254";
+  box.env["FAKE_SCCACHE_STDERR"] =
+      Hex(kNotice + "sccache: encountered fatal error\nsccache: error: failed to zip up compiler outputs\n");
+  const std::string rlib =
+      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libdep-1.rlib\",\"emit\":\"link\"}\n";
+  const std::string other =
+      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libother.rmeta\",\"emit\":\"metadata\"}\n";
+  box.env["FAKE_STDERR"] = Hex("warning: unused\n" + kNotice + other + rlib);
+  box.env["FAKE_STDOUT"] = Hex("out");
+  RunResult r = box.Run({box.compiler(), "--crate-name", "dep", "src/lib.rs"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "out");
+  // One notice for the crate, nothing else of sccache's, the compile's own rest.
+  CHECK(r.err == kNotice + "warning: unused\n" + other + rlib);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].tool == "sccache");
+  CHECK(records[1].tool == "compiler");
+  CHECK(box.Read("shim.log").find("sccache failed (exit 254") != std::string::npos);
+
+  // The compile's own failure after the notice keeps its status.
+  box.env["FAKE_EXIT"] = "1";
+  r = box.Run({box.compiler(), "--crate-name", "dep", "src/lib.rs"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == kNotice + "warning: unused\n" + other + rlib);
+}
+
 TEST_CASE("stdout and stderr through sccache arrive whole and in order") {
   std::string big(60000, 'e');  // its hex must fit one environment string (128 KiB)
   big += "\nend\n";

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include <string>
+#include <vector>
 
 #include "doctest/doctest.h"
 #include "forward.h"
@@ -194,6 +195,79 @@ TEST_CASE("HeldOutput holds everything up to its limit, then passes all on") {
   CHECK_FALSE(held.complete());
   CHECK(held.Feed("lmn") == "lmn");
   CHECK_FALSE(held.complete());
+}
+
+constexpr const char* kNotice =
+    "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libdep-1.rmeta\","
+    "\"emit\":\"metadata\"}";
+
+TEST_CASE("RmetaNotification: the lines rustc writes for a crate's metadata, and no others") {
+  CHECK(RmetaNotification(kNotice) == "/t/deps/libdep-1.rmeta");
+  // rustc before "$message_type" (1.46 to 1.56 wrote it without).
+  CHECK(RmetaNotification("{\"artifact\":\"libdep.rmeta\",\"emit\":\"metadata\"}") ==
+        "libdep.rmeta");
+  // A Windows path, JSON-escaped, stays as written.
+  CHECK(RmetaNotification("{\"$message_type\":\"artifact\",\"artifact\":\"C:\\\\t\\\\libdep.rmeta\","
+                          "\"emit\":\"metadata\"}") == "C:\\\\t\\\\libdep.rmeta");
+  for (const char* other : {
+           "{\"$message_type\":\"artifact\",\"artifact\":\"libdep.rlib\",\"emit\":\"link\"}",
+           "{\"$message_type\":\"artifact\",\"artifact\":\"dep.d\",\"emit\":\"dep-info\"}",
+           "{\"$message_type\":\"artifact\",\"artifact\":\"a\",\"b.rmeta\",\"emit\":\"metadata\"}",
+           "{\"$message_type\":\"diagnostic\",\"message\":\"libdep.rmeta\"}",
+           "warning: {\"artifact\":\"libdep.rmeta\",\"emit\":\"metadata\"}",
+           " {\"artifact\":\"libdep.rmeta\",\"emit\":\"metadata\"}",
+           "",
+       }) {
+    CAPTURE(other);
+    CHECK_FALSE(RmetaNotification(other).has_value());
+  }
+}
+
+TEST_CASE("HeldOutput passes a whole notice line on at once and holds the rest") {
+  HeldOutput err(HeldOutput::kDefaultLimit, true);
+  CHECK(err.Feed("warning: unused\n").empty());
+  // A notice split across reads goes on once its line is whole.
+  std::string notice = std::string(kNotice) + "\n";
+  CHECK(err.Feed(notice.substr(0, 20)).empty());
+  CHECK(err.Feed(notice.substr(20)) == notice);
+  CHECK(err.Feed("more\r\n" + std::string(kNotice) + "\r\ntail") ==
+        std::string(kNotice) + "\r\n");
+  CHECK(err.held() == "warning: unused\nmore\r\ntail");
+  CHECK(err.complete());
+  CHECK(err.notified() ==
+        std::vector<std::string>{"/t/deps/libdep-1.rmeta", "/t/deps/libdep-1.rmeta"});
+  // A line that is not whole at the end stays held, even if it reads as one.
+  HeldOutput last(HeldOutput::kDefaultLimit, true);
+  CHECK(last.Feed(kNotice).empty());
+  CHECK(last.held() == kNotice);
+  // Without pass_notifications (stdout), nothing goes on early.
+  HeldOutput out;
+  CHECK(out.Feed(notice).empty());
+  CHECK(out.held() == notice);
+}
+
+TEST_CASE("HeldOutput with notices: past the limit everything goes on, as before") {
+  HeldOutput err(40, true);
+  std::string notice = std::string(kNotice) + "\n";
+  CHECK(err.Feed(notice) == notice);
+  CHECK(err.Feed("0123456789").empty());
+  std::string big(40, 'x');
+  CHECK(err.Feed(big) == "0123456789" + big);
+  CHECK_FALSE(err.complete());
+  CHECK(err.Feed(notice) == notice);
+  CHECK(err.notified().size() == 1);
+}
+
+TEST_CASE("NotificationFilter drops only the notices cargo has had") {
+  NotificationFilter filter({"/t/deps/libdep-1.rmeta"});
+  std::string other =
+      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libother.rmeta\",\"emit\":\"metadata\"}\n";
+  CHECK(filter.Feed("error: x\n" + std::string(kNotice).substr(0, 9)) == "error: x\n");
+  CHECK(filter.Feed(std::string(kNotice).substr(9) + "\r\n") == "");
+  CHECK(filter.Feed(other + "partial") == other);
+  CHECK(filter.Rest() == "partial");
+  CHECK(filter.Feed(" line\n") == "partial line\n");
+  CHECK(filter.Rest().empty());
 }
 
 }  // namespace
