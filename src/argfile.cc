@@ -221,9 +221,94 @@ Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFile
         p = nl != nullptr ? nl + 1 : end;
       }
     }
-    out.segments.push_back({first, static_cast<int>(out.args.size()) - first, i});
+    out.segments.push_back({first, static_cast<int>(out.args.size()) - first, i, shell});
   }
   return out;
+}
+
+namespace {
+
+// The length of the Unicode white space (Rust's char::is_whitespace: the
+// White_Space property) that `s` starts with, else 0; and the same at its end.
+size_t LeadingWhiteSpace(absl::string_view s) {
+  if (s.empty()) return 0;
+  const unsigned char c = static_cast<unsigned char>(s[0]);
+  if (c == ' ' || (c >= 0x09 && c <= 0x0D)) return 1;
+  // U+0085, U+00A0; U+1680; U+2000-200A, U+2028, U+2029, U+202F, U+205F; U+3000.
+  for (absl::string_view w : {"\xC2\x85", "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\xA8",
+                              "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"}) {
+    if (absl::StartsWith(s, w)) return w.size();
+  }
+  if (s.size() >= 3 && s.substr(0, 2) == "\xE2\x80" &&
+      static_cast<unsigned char>(s[2]) >= 0x80 && static_cast<unsigned char>(s[2]) <= 0x8A) {
+    return 3;
+  }
+  return 0;
+}
+
+constexpr absl::string_view kReadsOtherwise =
+    ": sccache 0.17 and newer would read it otherwise than rustc";
+constexpr absl::string_view kFailsExpanded =
+    ": sccache 0.17 and newer would run rustc with it expanded, and fail (sccache #2815)";
+
+bool EndsWithWhiteSpace(absl::string_view s) {
+  for (size_t n = 1; n <= 3 && n <= s.size(); ++n) {
+    if (LeadingWhiteSpace(s.substr(s.size() - n)) == n) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string SccacheReadsOtherwise(const Expanded& expanded,
+                                  absl::Span<const absl::string_view> raw_args) {
+  for (const Segment& segment : expanded.segments) {
+    absl::string_view file = raw_args[segment.arg];
+    if (segment.shell) {
+      return absl::StrCat("argument file ", file, " is split shell-style", kReadsOtherwise);
+    }
+    for (int i = 0; i < segment.count; ++i) {
+      absl::string_view line = expanded.args[segment.first + i];
+      const char* what = nullptr;
+      if (line.empty()) {
+        what = "is empty";
+      } else if (LeadingWhiteSpace(line) > 0 || EndsWithWhiteSpace(line)) {
+        what = "has white space at an end";
+      } else if (line[0] == '@') {
+        what = "starts with @";
+      }
+      if (what != nullptr) {
+        return absl::StrCat("line ", std::to_string(i + 1), " of argument file ", file, " ", what,
+                            kReadsOtherwise);
+      }
+    }
+  }
+  return "";
+}
+
+std::string TooLongToExpand(absl::string_view compiler, absl::Span<const absl::string_view> args,
+                            const CommandLineLimit& limit) {
+  size_t total = 0, longest = 0;
+  for (size_t i = 0; i <= args.size(); ++i) {
+    const size_t size = (i == 0 ? compiler : args[i - 1]).size();
+    // Windows: a space, two quotes, and room for escaped quotes; POSIX: a NUL
+    // and a pointer.
+    total += limit.windows ? size + 3 : size + 1 + sizeof(char*);
+    longest = std::max(longest, size + 1);
+  }
+  const size_t room = limit.windows ? 0 : 4096;
+  if (limit.one_arg != 0 && longest > limit.one_arg) {
+    return absl::StrCat("an argument of ", std::to_string(longest - 1),
+                        " bytes is past the system's limit of ", std::to_string(limit.one_arg - 1),
+                        kFailsExpanded);
+  }
+  if (total + limit.taken + room > limit.total) {
+    return absl::StrCat("the expanded command line (", std::to_string(total), " ",
+                        limit.windows ? "characters" : "bytes", ", with the environment's ",
+                        std::to_string(limit.taken), ") is past the system's limit of ",
+                        std::to_string(limit.total), kFailsExpanded);
+  }
+  return "";
 }
 
 }  // namespace rustc_shim

@@ -29,6 +29,7 @@ struct Segment {
   int first = 0;
   int count = 0;
   int arg = 0;
+  bool shell = false;  // an `@shell:` file, split shell-style
 };
 
 // The arguments rustc will see. `args` point into the caller's strings or into
@@ -52,6 +53,39 @@ Expanded ExpandArgfiles(absl::Span<const absl::string_view> args, const ReadFile
 
 // Where args[index] of an expansion came from.
 Origin OriginOf(const Expanded& expanded, int index);
+
+// Why sccache 0.17 and newer would read the expanded argfiles otherwise than
+// rustc, or "" when it reads them alike. sccache expands `@path` itself (PR
+// #2782, src/compiler/rust.rs): it trims each line, drops blank ones, expands
+// a line that starts with `@` again, and knows no `@shell:`; rustc keeps every
+// line as it is (compiler/rustc_driver_impl/src/args.rs). So an argfile with
+// an empty line, a line with white space (Rust's char::is_whitespace) at
+// either end, a line that starts with `@`, or shell-style splitting differs.
+std::string SccacheReadsOtherwise(const Expanded& expanded,
+                                  absl::Span<const absl::string_view> raw_args);
+
+// The most a program's command line may hold, as the system counts it.
+struct CommandLineLimit {
+  // POSIX: bytes of arguments (each with its NUL and pointer) and environment
+  // together (sysconf(_SC_ARG_MAX)). Windows: UTF-16 characters of the whole
+  // command line, quotes and spaces included (32,767; CreateProcessW).
+  size_t total = 0;
+  // POSIX: bytes of one argument with its NUL (Linux: MAX_ARG_STRLEN, 128
+  // KiB); 0 for no limit of its own.
+  size_t one_arg = 0;
+  // What the environment already takes of `total` (POSIX), in the same unit.
+  size_t taken = 0;
+  bool windows = false;  // count as a Windows command line
+};
+
+// Why a program run with `compiler` and `args` would not start under `limit`
+// ("" when it would): sccache 0.17 and newer run rustc with an argfile's
+// expanded arguments, so the command line that made cargo write an argfile
+// fails again inside sccache (sccache #2815: E2BIG on Linux, error 206 on
+// Windows). Estimated with room to spare (4 KiB, or on Windows a quoted word
+// per argument), since sccache's server adds its own environment.
+std::string TooLongToExpand(absl::string_view compiler, absl::Span<const absl::string_view> args,
+                            const CommandLineLimit& limit);
 
 // Splits text into words like a POSIX shell without expansions (quotes,
 // backslashes, # comments); nullopt on an unclosed quote or a trailing backslash.

@@ -238,7 +238,7 @@ Decision Decide(Rule rule, const Hit& hit) { return {Route::kDirect, rule, hit.i
 }  // namespace
 
 Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view> args,
-                  const Policy& policy) {
+                  const Policy& policy, absl::string_view argfile_problem) {
   if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect, -1, {}};
   if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache, -1, {}};
 
@@ -249,6 +249,9 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
   if (scan.z_profile_on) return Decide(Rule::kProfiling, *scan.z_profile);
   if (scan.incremental) return Decide(Rule::kIncremental, *scan.incremental);
   if (scan.probe) return Decide(Rule::kProbe, *scan.probe);
+  if (!argfile_problem.empty()) {
+    return {Route::kDirect, Rule::kArgfileSccache, -1, std::string(argfile_problem)};
+  }
 
   if (policy.bypass != nullptr) {
     std::string line = absl::StrCat(compiler, args.empty() ? "" : " ", absl::StrJoin(args, " "));
@@ -303,6 +306,8 @@ absl::string_view RuleName(Rule rule) {
       return "incremental";
     case Rule::kProbe:
       return "probe";
+    case Rule::kArgfileSccache:
+      return "argfile-sccache";
     case Rule::kBypass:
       return "bypass";
     case Rule::kDefault:

@@ -27,6 +27,7 @@ enum class Rule {
   kProfiling,     // -C profile-generate, -Z profile
   kIncremental,   // -C incremental=DIR
   kProbe,         // -vV, -V, --version, --print, `-` input, --help, --explain
+  kArgfileSccache,  // an @argfile that sccache 0.17+ would read otherwise, or not fit expanded
   kBypass,        // SHIM_BYPASS matched the command line
   kDefault,       // none of the above: cacheable
 };
@@ -51,8 +52,11 @@ struct Decision {
 
 // Classifies the compiler's arguments (after argfile expansion, compiler excluded).
 // `compiler` is only used to build the command line that SHIM_BYPASS sees.
+// `argfile_problem`, when not empty, says why sccache must not expand this
+// command line's argfiles (SccacheReadsOtherwise, TooLongToExpand in
+// argfile.h); it routes direct, after the flags that do.
 Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view> args,
-                  const Policy& policy);
+                  const Policy& policy, absl::string_view argfile_problem = {});
 
 // The file the compile writes its dep-info to, when the arguments say it
 // unambiguously: `--emit dep-info=PATH`, else with `dep-info` among the

@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "argfile.h"
 #include "error_or.h"
 
 namespace rustc_shim {
@@ -116,6 +117,10 @@ ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& e
 // Ends this process the way `status` says the child ended: the same exit
 // code, or death by the same signal.
 [[noreturn]] void ExitLike(const ChildStatus& status);
+
+// The command-line limit of this system (argfile.h), with what this process's
+// environment already takes of it.
+CommandLineLimit SystemCommandLineLimit();
 
 // A message for an error code returned by Exec.
 std::string ErrorText(int error);

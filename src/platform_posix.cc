@@ -435,6 +435,21 @@ int Exec(const char* program, char* const* argv) {
   return errno;
 }
 
+CommandLineLimit SystemCommandLineLimit() {
+  CommandLineLimit limit;
+  const long arg_max = ::sysconf(_SC_ARG_MAX);
+  limit.total = arg_max > 0 ? static_cast<size_t>(arg_max) : size_t{131072};
+#if defined(__linux__)
+  // MAX_ARG_STRLEN: 32 pages (include/uapi/linux/binfmts.h).
+  const long page = ::sysconf(_SC_PAGESIZE);
+  limit.one_arg = 32 * static_cast<size_t>(page > 0 ? page : 4096);
+#endif
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    limit.taken += std::strlen(*entry) + 1 + sizeof(char*);
+  }
+  return limit;
+}
+
 std::string ErrorText(int error) { return ::strerror(error); }
 
 bool IsNotFound(int error) { return error == ENOENT || error == ENOTDIR; }

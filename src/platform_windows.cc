@@ -357,6 +357,13 @@ int Exec(const char*, char* const* argv) {
   ::ExitProcess(code);
 }
 
+CommandLineLimit SystemCommandLineLimit() {
+  CommandLineLimit limit;
+  limit.total = 32767;  // CreateProcessW's lpCommandLine, in UTF-16 units
+  limit.windows = true;
+  return limit;
+}
+
 std::string ErrorText(int error) {
   wchar_t* text = nullptr;
   DWORD n = ::FormatMessageW(

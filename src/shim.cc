@@ -163,6 +163,8 @@ std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char*
       return "SHIM_MODE=cache";
     case Rule::kArgfileError:
       return expanded.error;
+    case Rule::kArgfileSccache:
+      return d.option;
     case Rule::kBypass:
       return absl::StrCat("SHIM_BYPASS '", d.option, "' matched");
     case Rule::kDefault:
@@ -196,7 +198,18 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     plan.decision = {Route::kDirect, Rule::kArgfileError, -1, raw_args[*expanded.failed_arg]};
   } else {
     Policy policy{settings.mode, settings.bypass.get()};
-    plan.decision = Classify(compiler_and_args[0], expanded.args, policy);
+    // sccache 0.17 and newer expand argfiles themselves: only what they read
+    // as rustc does, and can pass on expanded, may go to them.
+    std::string argfile_problem;
+    if (!expanded.segments.empty()) {
+      std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
+      argfile_problem = SccacheReadsOtherwise(expanded, views);
+      if (argfile_problem.empty()) {
+        argfile_problem =
+            TooLongToExpand(compiler_and_args[0], expanded.args, SystemCommandLineLimit());
+      }
+    }
+    plan.decision = Classify(compiler_and_args[0], expanded.args, policy, argfile_problem);
   }
   if (want_reason) plan.reason = Reason(plan.decision, expanded, raw_args);
   if (plan.decision.route == Route::kCache &&

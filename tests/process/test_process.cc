@@ -803,6 +803,43 @@ TEST_CASE("argfiles are read for the decision and passed on unchanged") {
   REQUIRE(missing.Records().size() == 1);
 }
 
+TEST_CASE("argfiles that sccache 0.17+ would read otherwise, or not fit expanded, go direct") {
+  Sandbox box;
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
+  struct Case {
+    const char* file;
+    std::string text;
+    bool cached;
+    const char* logged;  // a part of the log line
+  };
+  const Case cases[] = {
+      {"plain", "--crate-name\nfoo\nsrc/lib.rs\n", true, "cache: no coverage"},
+      {"blank", "--crate-name\nfoo\n\nsrc/lib.rs\n", false,
+       "/blank is empty: sccache 0.17 and newer would read it otherwise than rustc"},
+      {"spaced", "--crate-name\nfoo \nsrc/lib.rs\n", false, "/spaced has white space at an end"},
+      {"nested", "--crate-name\nfoo\n@more\n", false, "/nested starts with @"},
+      // One argument past Linux's MAX_ARG_STRLEN, as a crate with thousands of
+      // features gets from cargo's E2BIG retry.
+      {"long", "--check-cfg\ncfg(feature, values(\"" + std::string(140000, 'f') + "\"))\n", false,
+       "bytes is past the system's limit of "},
+  };
+  size_t records = 0;
+  for (const Case& c : cases) {
+    CAPTURE(c.file);
+    box.Write(c.file, c.text);
+    std::string at = "@" + box.dir() + "/" + c.file;
+    RunResult r = box.Run({box.compiler(), at});
+    CHECK(r.exit_code == 0);
+    std::vector<Record> got = box.Records();
+    records += c.cached ? 2 : 1;
+    REQUIRE(got.size() == records);
+    // Passed on unchanged either way: the argfile, not its lines.
+    CHECK(got.back().argv == V{box.compiler(), at});
+    CHECK(got[got.size() - (c.cached ? 2 : 1)].tool == (c.cached ? "sccache" : "compiler"));
+    CHECK(box.Read("shim.log").find(c.logged) != std::string::npos);
+  }
+}
+
 TEST_CASE("bad argfiles: a clear log line, the compiler runs and reports") {
   struct Bad {
     const char* name;

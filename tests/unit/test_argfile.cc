@@ -203,5 +203,84 @@ TEST_CASE("unbalanced shell quoting fails the expansion") {
   CHECK(*e.failed_arg == 1);
 }
 
+// What sccache 0.17 and newer would make of an argfile: each row is a file's
+// text and whether sccache's reading (trimmed lines, blank ones dropped, `@`
+// lines expanded again) differs from rustc's.
+TEST_CASE("SccacheReadsOtherwise: the argfiles sccache would read otherwise than rustc") {
+  struct Row {
+    const char* text;
+    const char* problem;  // a part of the reason; "" when sccache reads it alike
+  };
+  const Row rows[] = {
+      {"--crate-name\nfoo\n--edition=2021\nsrc/lib.rs\n", ""},
+      {"--crate-name\r\nfoo\r\n", ""},
+      {"--cfg\nfeature=\"a b\"\n", ""},  // inner spaces are kept by both
+      {"", ""},                             // no line at all: nothing for either
+      {"a\n\nb\n", "line 2 of argument file @f is empty"},
+      {"a\n\n", "line 2 of argument file @f is empty"},
+      {" a\n", "line 1 of argument file @f has white space at an end"},
+      {"a\t\n", "has white space at an end"},
+      {"a\r", "has white space at an end"},  // a lone CR stays in rustc's line
+      {"a\xC2\xA0\n", "has white space at an end"},      // U+00A0
+      {"\xE2\x80\x83" "a\n", "has white space at an end"},  // U+2003
+      {"\xE3\x80\x80" "a\n", "has white space at an end"},  // U+3000
+      {"a\xE2\x80\x8B\n", ""},  // U+200B is not white space to Rust
+      {"b\n@other\n", "line 2 of argument file @f starts with @"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.text);
+    FakeFiles fs;
+    fs.files["f"] = row.text;
+    std::vector<absl::string_view> views = {"x.rs", "@f"};
+    Expanded e = Expand(fs, views);
+    std::string problem = SccacheReadsOtherwise(e, views);
+    CAPTURE(problem);
+    if (*row.problem == '\0') {
+      CHECK(problem.empty());
+    } else {
+      CHECK(problem.find(row.problem) != std::string::npos);
+      CHECK(problem.find("sccache 0.17 and newer would read it otherwise than rustc") !=
+            std::string::npos);
+    }
+  }
+  // Shell-style splitting is rustc's alone.
+  FakeFiles fs;
+  fs.files["f"] = "a b";
+  std::vector<absl::string_view> views = {"-Zshell-argfiles", "@shell:f"};
+  CHECK(SccacheReadsOtherwise(Expand(fs, views), views) ==
+        "argument file @shell:f is split shell-style: sccache 0.17 and newer would read it "
+        "otherwise than rustc");
+}
+
+TEST_CASE("TooLongToExpand: Linux's limits and Windows' 32,767 characters") {
+  CommandLineLimit linux_limit{2097152, 131072, 1000, false};
+  std::vector<absl::string_view> args = {"--crate-name", "a", "src/lib.rs"};
+  CHECK(TooLongToExpand("rustc", args, linux_limit).empty());
+  // One argument past MAX_ARG_STRLEN: what cargo's E2BIG retry meets with a
+  // crate of thousands of features (`--check-cfg cfg(feature, values(...))`).
+  std::string big(131072, 'x');
+  args.push_back(big);
+  CHECK(TooLongToExpand("rustc", args, linux_limit) ==
+        "an argument of 131072 bytes is past the system's limit of 131071: sccache 0.17 and "
+        "newer would run rustc with it expanded, and fail (sccache #2815)");
+  args.back() = absl::string_view(big).substr(0, 131071);
+  CHECK(TooLongToExpand("rustc", args, linux_limit).empty());
+  // Many arguments together, with the environment's share.
+  std::vector<absl::string_view> many(31000, absl::string_view(big).substr(0, 60));
+  CHECK(TooLongToExpand("rustc", many, linux_limit).find("the expanded command line (") == 0);
+  many.resize(20000);
+  CHECK(TooLongToExpand("rustc", many, linux_limit).empty());
+  CHECK_FALSE(TooLongToExpand("rustc", many, {2097152, 131072, 800000, false}).empty());
+
+  CommandLineLimit windows{32767, 0, 0, true};
+  std::vector<absl::string_view> line(400, absl::string_view(big).substr(0, 77));  // 80 each
+  CHECK(TooLongToExpand("rustc", line, windows).empty());  // 32,008 with "rustc"
+  line.assign(410, absl::string_view(big).substr(0, 77));
+  CHECK(TooLongToExpand("rustc", line, windows) ==
+        "the expanded command line (32808 characters, with the environment's 0) is past the "
+        "system's limit of 32767: sccache 0.17 and newer would run rustc with it expanded, and "
+        "fail (sccache #2815)");
+}
+
 }  // namespace
 }  // namespace rustc_shim

@@ -258,6 +258,52 @@ TEST_CASE("a server-side fatal error of sccache's, then its client's: both compi
                  "use)") != std::string::npos);
 }
 
+TEST_CASE("sccache failing after the metadata notice: the direct compile does not repeat it") {
+  // rustc's notice with a Windows path, JSON-escaped, and CRLF line ends.
+  const std::string notice =
+      "{\"$message_type\":\"artifact\",\"artifact\":\"C:\\\\t\\\\libdep-1.rmeta\","
+      "\"emit\":\"metadata\"}\r\n";
+  const std::string rlib =
+      "{\"$message_type\":\"artifact\",\"artifact\":\"C:\\\\t\\\\libdep-1.rlib\","
+      "\"emit\":\"link\"}\r\n";
+  Box box;
+  box.env["SHIM_LOG"] = "warn:" + box.dir() + "\\shim.log";
+  box.env["FAKE_SCCACHE_EXIT"] = "-2";
+  box.env["FAKE_SCCACHE_STDERR"] =
+      Hex(notice + "sccache: encountered fatal error\r\nsccache: error: failed to zip up "
+                   "compiler outputs\r\n");
+  box.env["FAKE_STDERR"] = Hex("warning: the compiler's own\r\n" + notice + rlib);
+  Result r = box.Run({box.compiler(), "--crate-name", "dep", "src\\lib.rs"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == notice + "warning: the compiler's own\r\n" + rlib);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records.back().tool == "compiler");
+  CHECK(box.Read("shim.log").find("sccache failed (exit -2") != std::string::npos);
+}
+
+TEST_CASE("an argfile past 32,767 characters expanded goes direct; a short one to sccache") {
+  Box box;
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "\\shim.log";
+  box.Write("long.txt", "--check-cfg\r\ncfg(feature, values(\"" + std::string(33000, 'f') +
+                            "\"))\r\nsrc\\lib.rs\r\n");
+  box.Write("short.txt", "--crate-name\r\nfoo\r\nsrc\\lib.rs\r\n");
+  std::string long_at = "@" + box.dir() + "\\long.txt";
+  box.Run({box.compiler(), long_at});
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].tool == "compiler");
+  CHECK(records[0].argv == V{box.compiler(), long_at});
+  CHECK(box.Read("shim.log").find("is past the system's limit of 32767: sccache 0.17 and newer "
+                                  "would run rustc with it expanded") != std::string::npos);
+  std::string short_at = "@" + box.dir() + "\\short.txt";
+  box.Run({box.compiler(), short_at});
+  records = box.Records();
+  REQUIRE(records.size() == 3);
+  CHECK(records[1].tool == "sccache");
+  CHECK(records[2].argv == V{box.compiler(), short_at});
+}
+
 TEST_CASE("a compile error through sccache is not run twice") {
   Box box;
   box.env["FAKE_EXIT"] = "1";
