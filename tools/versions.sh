@@ -28,6 +28,12 @@ SCCACHE_FULL_VERSIONS=(0.19.0 0.4.0-pre.6)
 # Coverage tools, built with `cargo install --locked --version X`.
 CARGO_LLVM_COV_VERSION=0.9.1
 CARGO_TARPAULIN_VERSION=0.37.5
+# grcov is Debian's package (scripts/install-deps), not built here; pinned so
+# that scripts/outdated-tools can tell when Debian or the Rust registry moves on.
+GRCOV_VERSION=0.8.12
+# cargo-nextest: the machine's (these scripts don't install it), checked by
+# scripts/outdated-tools.
+CARGO_NEXTEST_VERSION=0.9.143
 
 # LLVM's tools for both (no rustup component can be fetched here): Debian's llvm-19.
 LLVM_BIN=/usr/lib/llvm-19/bin
