@@ -52,6 +52,7 @@ constexpr absl::string_view kHelp =
     "    -C profile-generate, -Z profile, -C incremental=DIR,\n"
     "    probes (-vV, -V, --version, --print, `-` as input, --help, --explain,\n"
     "    -C help, -Z help, -W help),\n"
+    "    an @argfile sccache 0.17+ would read otherwise or cannot pass on expanded,\n"
     "    SHIM_BYPASS matching the command line; or when sccache is not found\n"
     "    or fails (then the compile runs directly, once).\n"
     "\n"
