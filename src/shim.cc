@@ -149,7 +149,7 @@ struct Plan {
   std::string reason;
   std::optional<Located> sccache;  // searched only when the route needs it
   std::optional<std::string> compiler;  // the compiler's path, found on the cache route
-  bool fell_back = false;          // wanted the cache, cannot have it
+  bool fell_back = false;               // wanted the cache, cannot have it
   std::string fallback_reason;
   // On the cache route, while a variable is set that sccache must not get
   // (kNotForSccache, kCoverageMarkers): where the compile writes its dep-info.
@@ -190,11 +190,9 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
               const char* argv0, bool always_locate, bool want_reason) {
   Plan plan;
   absl::Span<char* const> raw_args = compiler_and_args.subspan(1);
+  const std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
   Expanded expanded;
-  if (settings.mode == Mode::kAuto) {
-    std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
-    expanded = ExpandArgfiles(views, ReadFile);
-  }
+  if (settings.mode == Mode::kAuto) expanded = ExpandArgfiles(views, ReadFile);
   if (expanded.failed_arg) {
     plan.decision = {Route::kDirect, Rule::kArgfileError, -1, raw_args[*expanded.failed_arg]};
   } else {
@@ -203,7 +201,6 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     // as rustc does, and can pass on expanded, may go to them.
     std::string argfile_problem;
     if (!expanded.segments.empty()) {
-      std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
       argfile_problem = SccacheReadsOtherwise(expanded, views);
       if (argfile_problem.empty()) {
         argfile_problem =
@@ -217,7 +214,6 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
       (GetEnv("CARGO_LLVM_COV") || GetEnv(kNotForSccache[0]) || GetEnv(kNotForSccache[1]))) {
     // From the arguments as rustc reads them: an argfile's, expanded. (The
     // other modes expand nothing: the arguments as given.)
-    std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
     plan.dep_info = DepInfoPath(settings.mode == Mode::kAuto ? expanded.args : views);
   }
 
@@ -304,9 +300,9 @@ int RunDirectAfter(char* const* compiler_and_args, const std::optional<std::stri
                    const std::vector<std::string>& notified, spdlog::logger* log) {
   if (notified.empty() || !path) return RunDirect(compiler_and_args, log);
   NotificationFilter filter(notified);
-  ChildStatus status = RunChild(path->c_str(), compiler_and_args, {}, [&filter](absl::string_view bytes) {
-    WriteStderr(filter.Feed(bytes));
-  });
+  ChildStatus status =
+      RunChild(path->c_str(), compiler_and_args, {},
+               [&filter](absl::string_view bytes) { WriteStderr(filter.Feed(bytes)); });
   if (!status.started) return CannotRun(compiler_and_args[0], status.start_error, log);
   WriteStderr(filter.Rest());
   ExitLike(status);

@@ -532,11 +532,14 @@ TEST_CASE("sccache failing after the notice: the direct compile does not repeat 
   box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
   box.env["FAKE_SCCACHE_EXIT"] = "254";
   box.env["FAKE_SCCACHE_STDERR"] =
-      Hex(kNotice + "sccache: encountered fatal error\nsccache: error: failed to zip up compiler outputs\n");
+      Hex(kNotice +
+          "sccache: encountered fatal error\nsccache: error: failed to zip up compiler outputs\n");
   const std::string rlib =
-      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libdep-1.rlib\",\"emit\":\"link\"}\n";
+      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libdep-1.rlib\","
+      "\"emit\":\"link\"}\n";
   const std::string other =
-      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libother.rmeta\",\"emit\":\"metadata\"}\n";
+      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libother.rmeta\","
+      "\"emit\":\"metadata\"}\n";
   box.env["FAKE_STDERR"] = Hex("warning: unused\n" + kNotice + other + rlib);
   box.env["FAKE_STDOUT"] = Hex("out");
   RunResult r = box.Run({box.compiler(), "--crate-name", "dep", "src/lib.rs"});

@@ -207,8 +207,9 @@ TEST_CASE("RmetaNotification: the lines rustc writes for a crate's metadata, and
   CHECK(RmetaNotification("{\"artifact\":\"libdep.rmeta\",\"emit\":\"metadata\"}") ==
         "libdep.rmeta");
   // A Windows path, JSON-escaped, stays as written.
-  CHECK(RmetaNotification("{\"$message_type\":\"artifact\",\"artifact\":\"C:\\\\t\\\\libdep.rmeta\","
-                          "\"emit\":\"metadata\"}") == "C:\\\\t\\\\libdep.rmeta");
+  CHECK(RmetaNotification("{\"$message_type\":\"artifact\","
+                          "\"artifact\":\"C:\\\\t\\\\libdep.rmeta\",\"emit\":\"metadata\"}") ==
+        "C:\\\\t\\\\libdep.rmeta");
   for (const char* other : {
            "{\"$message_type\":\"artifact\",\"artifact\":\"libdep.rlib\",\"emit\":\"link\"}",
            "{\"$message_type\":\"artifact\",\"artifact\":\"dep.d\",\"emit\":\"dep-info\"}",
@@ -261,7 +262,8 @@ TEST_CASE("HeldOutput with notices: past the limit everything goes on, as before
 TEST_CASE("NotificationFilter drops only the notices cargo has had") {
   NotificationFilter filter({"/t/deps/libdep-1.rmeta"});
   std::string other =
-      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libother.rmeta\",\"emit\":\"metadata\"}\n";
+      "{\"$message_type\":\"artifact\",\"artifact\":\"/t/deps/libother.rmeta\","
+      "\"emit\":\"metadata\"}\n";
   CHECK(filter.Feed("error: x\n" + std::string(kNotice).substr(0, 9)) == "error: x\n");
   CHECK(filter.Feed(std::string(kNotice).substr(9) + "\r\n") == "");
   CHECK(filter.Feed(other + "partial") == other);
