@@ -90,6 +90,7 @@ struct Scan {
   std::optional<Hit> z_coverage;
   bool z_coverage_on = false;
   std::optional<Hit> profile_generate;  // first occurrence
+  std::optional<Hit> profile_use;       // first -C profile-use or profile-sample-use
   std::optional<Hit> z_profile;
   bool z_profile_on = false;
   std::optional<Hit> incremental;
@@ -113,6 +114,14 @@ struct Scan {
     } else if (!unstable && KeyIs(key, "profile-generate")) {
       // Any occurrence turns PGO instrumentation on: `=no` names a directory.
       if (!profile_generate) profile_generate = at;
+    } else if (!unstable && (KeyIs(key, "profile-use") || KeyIs(key, "profile-sample-use"))) {
+      // A PGO build that reads a profile. sccache 0.9.1 and newer take
+      // `-C profile-use=PATH` for one of the compile's outputs and write their
+      // cached copy back over PATH on a hit (src/compiler/rust.rs, #2306);
+      // rustc lists the profile in the dep-info, so cargo then sees it newer
+      // than the crate and compiles the crate again on every build. No
+      // sccache hashes `-C profile-sample-use`'s profile at all.
+      if (!profile_use) profile_use = at;
     } else if (unstable && KeyIs(key, "profile")) {
       z_profile_on = !IsOff(value);
       if (z_profile_on) z_profile = at;
@@ -247,6 +256,7 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
   if (scan.z_coverage_on) return Decide(Rule::kCoverage, *scan.z_coverage);
   if (scan.profile_generate) return Decide(Rule::kProfiling, *scan.profile_generate);
   if (scan.z_profile_on) return Decide(Rule::kProfiling, *scan.z_profile);
+  if (scan.profile_use) return Decide(Rule::kProfileUse, *scan.profile_use);
   if (scan.incremental) return Decide(Rule::kIncremental, *scan.incremental);
   if (scan.probe) return Decide(Rule::kProbe, *scan.probe);
   if (!argfile_problem.empty()) {
@@ -302,6 +312,8 @@ absl::string_view RuleName(Rule rule) {
       return "coverage";
     case Rule::kProfiling:
       return "profiling";
+    case Rule::kProfileUse:
+      return "profile-use";
     case Rule::kIncremental:
       return "incremental";
     case Rule::kProbe:

@@ -25,6 +25,7 @@ enum class Rule {
   kArgfileError,  // an @argfile could not be read; rustc reports it
   kCoverage,      // -C / -Z instrument-coverage, on
   kProfiling,     // -C profile-generate, -Z profile
+  kProfileUse,    // -C profile-use, -C profile-sample-use: the profile stays untouched
   kIncremental,   // -C incremental=DIR
   kProbe,         // -vV, -V, --version, --print, `-` input, --help, --explain
   kArgfileSccache,  // an @argfile that sccache 0.17+ would read otherwise, or not fit expanded

@@ -92,7 +92,16 @@ const Case kCases[] = {
     {"-Cprofile-generate=/tmp/pgo", D, Rule::kProfiling, 0},
     {"-Cprofile_generate=no", D, Rule::kProfiling, 0},
     {"--codegen=profile-generate=/x -Cprofile-generate=/y", D, Rule::kProfiling, 0},
-    {"-Cprofile-use=/tmp/merged.profdata", K, Rule::kDefault, -1},
+    // A profile read: sccache would rewrite it (profile-use) or not hash it
+    // (profile-sample-use).
+    {"-Cprofile-use=/tmp/merged.profdata", D, Rule::kProfileUse, 0,
+     "-Cprofile-use=/tmp/merged.profdata"},
+    {"--crate-name a -C profile_use=/p.profdata", D, Rule::kProfileUse, 2},
+    {"--codegen=profile-sample-use=/p.prof", D, Rule::kProfileUse, 0},
+    {"-C profile-sample-use=/a -C profile-use=/b", D, Rule::kProfileUse, 0},
+    {"--cfg profile-use=/p x.rs", K, Rule::kDefault, -1},
+    {"-Zprofile-use=/p", K, Rule::kDefault, -1},
+    {"-Cprofile-use=/p -Cprofile-generate=/g", D, Rule::kProfiling, 1},
     {"-Z profile", D, Rule::kProfiling, 0},
     {"-Zprofile=yes", D, Rule::kProfiling, 0},
     {"-Zprofile=no", K, Rule::kDefault, -1},
