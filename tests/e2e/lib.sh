@@ -238,6 +238,13 @@ stats_snapshot() {
   sccache --show-stats >"$file" || fail "sccache --show-stats failed"
   local requests hits misses
   requests=$(stat_line "$file" "Compile requests")
+  if [[ ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
+    # Client-side mode never counts "Compile requests" (each client sends
+    # its figures on after the compile): the requests are those it executed
+    # (hits, misses, errors) and those it could not cache or compile.
+    requests=$(( $(stat_line "$file" "Compile requests executed") + $(stat_line "$file" "Non-cacheable calls") \
+      + $(stat_line "$file" "Non-compilation calls") + $(stat_line "$file" "Unsupported compiler calls") ))
+  fi
   hits=$(stat_line "$file" "Cache hits")
   misses=$(stat_line "$file" "Cache misses")
   printf -v "${1}_requests" '%s' "$requests"

@@ -100,8 +100,9 @@ fault() {
   note "$name: sccache counted: $stats"
   note "$name: sccache's server said:"
   sccache_said "$from"
+  local requests_before=${name//-/_}_before_requests requests_after=${name//-/_}_after_requests
   check_eq "$name: sccache's compile requests = 'cache:' lines in the log" \
-    "$(( $(stat_line "$after" "Compile requests") - $(stat_line "$before" "Compile requests") ))" \
+    "$(( ${!requests_after} - ${!requests_before} ))" \
     "$(( $(cache_lines "$E2E_DIR/$name.log") - $(fallbacks "$E2E_DIR/$name.log") ))"
   fault_report "$name" "$what" "sccache counted $stats"
   fault_test "$name"

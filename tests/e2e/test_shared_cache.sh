@@ -286,15 +286,30 @@ SECONDS=0
 RUSTFLAGS="--cfg redis_stopped" SHIM_LOG="debug:$E2E_DIR/redis-stopped.log" cargo build -v \
   >"$E2E_DIR/redis-stopped.out" 2>&1 &
 cargo_pid=$!
-# B's server compiling regex for this build (other builds may use sccache on this machine).
+# under_sccache PATTERN: the command lines of this build's compiles matching
+# PATTERN that B's sccache runs: under its server, or in client-side mode
+# under a client (other builds may use sccache on this machine).
+under_sccache() {
+  local pid parent
+  if [[ ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
+    for pid in $(pgrep -f -- "$1" || true); do
+      parent=$(ps -o ppid= -p "$pid" | tr -d ' ')
+      [[ -n $parent && $(readlink -f "/proc/$parent/exe" 2>/dev/null) == "$(readlink -f "$E2E_SCCACHE")" ]] \
+        && tr '\0' ' ' <"/proc/$pid/cmdline" && echo
+    done
+  else
+    pgrep -P "$server_b" -fa -- "$1" || true
+  fi
+}
+# B's sccache compiling regex for this build.
 compiling="--crate-name regex .*--out-dir $CARGO_TARGET_DIR/"
 for (( i = 0; i < 2400; i++ )); do
-  pgrep -P "$server_b" -f -- "$compiling" >/dev/null && break
+  [[ -n $(under_sccache "$compiling") ]] && break
   kill -0 "$cargo_pid" 2>/dev/null || break
   sleep 0.05
 done
-if kill -0 "$cargo_pid" 2>/dev/null && pgrep -P "$server_b" -f -- "$compiling" >/dev/null; then
-  under_way=$(pgrep -P "$server_b" -fa -- "--crate-name .*--out-dir $CARGO_TARGET_DIR/" \
+if kill -0 "$cargo_pid" 2>/dev/null && [[ -n $(under_sccache "$compiling") ]]; then
+  under_way=$(under_sccache "--crate-name .*--out-dir $CARGO_TARGET_DIR/" \
     | sed -n 's/.*--crate-name \([^ ]*\) .*/\1/p' | tr '\n' ' ' || true)
   keys_at_stop=$(dbsize)
   server_log_at_stop=$(wc -l <"$E2E_DIR/sccache-server-B.log")
