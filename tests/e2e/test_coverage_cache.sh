@@ -9,7 +9,9 @@
 #   - readcov, a dependency whose library is option_env!("CARGO_LLVM_COV"),
 #     sees None in the normal run and Some("1") in the coverage run, as it
 #     does with no wrapper at all; its compile runs again directly, with the
-#     variable, once its dep-info shows the read;
+#     variable, once its dep-info shows the read: after a cache hit (the
+#     dep-info sccache restores, or from 0.19 writes from its own
+#     --emit=dep-info run) and, at the end, after a miss (readcov changed);
 #   - the lcov report equals, byte for byte, the one of a run with
 #     SHIM_KEEP_MARKERS=1 (the markers kept in sccache's key, every dependency
 #     compiled anew).
@@ -97,5 +99,30 @@ check_eq "SHIM_KEEP_MARKERS=1: readcov saw" "$(cat "$E2E_DIR/keep.readcov")" 'So
 cmp "$E2E_DIR/cov.lcov" "$E2E_DIR/keep.lcov" \
   || fail "the lcov reports differ: $(diff "$E2E_DIR/cov.lcov" "$E2E_DIR/keep.lcov" | head -n 20 | tr '\n' '|')"
 note "ok: the lcov report is byte for byte the one with the markers kept ($(grep -c '^SF:' "$E2E_DIR/cov.lcov") files)"
+
+# readcov on a miss: a new commit of it (a comment more), the lock moved to it,
+# and cargo llvm-cov once more with the markers left out. The other
+# dependencies are fresh in llvm-cov-target, so readcov is the one compile
+# that reaches sccache, and it misses; the dep-info it leaves (rustc's, or
+# from 0.19 sccache's own) must still show the read.
+printf '// a comment more\n' >>"$E2E_DIR/readcov/src/lib.rs"
+git -C "$E2E_DIR/readcov" -c user.name=t -c user.email=t@localhost commit -qam 'readcov: a comment more'
+cargo update -p readcov >"$E2E_DIR/update.out" 2>&1 || fail "cargo update -p readcov failed: $(tail -n 20 "$E2E_DIR/update.out")"
+stats_snapshot before_miss
+SHIM_LOG=debug:$E2E_DIR/miss.log READCOV_OUT=$E2E_DIR/miss.readcov \
+  cargo llvm-cov --lcov --output-path "$E2E_DIR/miss.lcov" >"$E2E_DIR/miss.out" 2>&1 \
+  || fail "cargo llvm-cov (readcov changed) failed: $(tail -n 30 "$E2E_DIR/miss.out")"
+stats_snapshot miss
+check_eq "readcov changed: dependency libraries sent to sccache" "$(dep_libs "$E2E_DIR/miss.log")" 1
+check_eq "readcov changed: sccache misses (readcov)" "$(( miss_misses - before_miss_misses ))" 1
+check_eq "readcov changed: sccache hits" "$(( miss_hits - before_miss_hits ))" 0
+check_eq "readcov changed: readcov saw, as with no wrapper" "$(cat "$E2E_DIR/miss.readcov")" 'Some("1")'
+check_eq "readcov changed: compiles run again directly (readcov's)" \
+  "$(grep -c 'info: compiled again directly: ' "$E2E_DIR/miss.log" || true)" 1
+check_contains "readcov changed: readcov is the one" "$E2E_DIR/miss.log" \
+  "compiled again directly: its dep-info $E2E_DIR/ws/target/llvm-cov-target/debug/deps/readcov-"
+cmp "$E2E_DIR/cov.lcov" "$E2E_DIR/miss.lcov" \
+  || fail "readcov changed: the lcov reports differ: $(diff "$E2E_DIR/cov.lcov" "$E2E_DIR/miss.lcov" | head -n 20 | tr '\n' '|')"
+note "FIGURE: sccache $E2E_SCCACHE_VERSION, readcov's dep-info records the read on a hit and on a miss: compiled again directly both times"
 
 e2e_pass
