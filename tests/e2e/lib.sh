@@ -253,6 +253,24 @@ stats_snapshot() {
   note "sccache stats ($1): compile requests $requests, hits $hits, misses $misses"
 }
 
+# start_redis: a redis-server of the test's own on 127.0.0.1:$REDIS_PORT
+# (set it first), our child (REDIS_PID), its files under $E2E_DIR/redis. No
+# persistence: nothing is written to disk, and a stop loses every key, as a
+# cache may. Returns once it answers.
+start_redis() {
+  mkdir -p "$E2E_DIR/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$E2E_DIR/redis" --save '' --appendonly no \
+    --daemonize no --logfile "$E2E_DIR/redis/redis.log" </dev/null &
+  REDIS_PID=$!
+  local i
+  for (( i = 0; i < 100; i++ )); do
+    [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] && return 0
+    kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited: $(tail -n 5 "$E2E_DIR/redis/redis.log")"
+    sleep 0.1
+  done
+  fail "redis-server on port $REDIS_PORT does not answer"
+}
+
 # shim_log_table LOG: one line per shim invocation of a SHIM_LOG written at
 # debug level, as "ROUTE<TAB>TOOL<TAB>CRATE<TAB>REASON<TAB>TYPE<TAB>COV<TAB>BY":
 # ROUTE is direct or cache, TOOL the basename of the shim's argv[1] (rustc,

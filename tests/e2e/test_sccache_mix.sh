@@ -229,15 +229,7 @@ fi
 # A port of its own for Redis, next to sccache's (free now: no server runs).
 REDIS_PORT=$(( SCCACHE_SERVER_PORT + 1 ))
 while (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; do REDIS_PORT=$(( REDIS_PORT + 1 )); done
-mkdir -p "$E2E_DIR/redis"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$E2E_DIR/redis" --save '' --appendonly no \
-  --daemonize no --logfile "$E2E_DIR/redis/redis.log" </dev/null &
-REDIS_PID=$!
-for (( i = 0; i < 100; i++ )); do
-  [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] && break
-  kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited: $(tail -n 5 "$E2E_DIR/redis/redis.log")"
-  sleep 0.1
-done
+start_redis
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 # Has this sccache a Redis backend? A server started with SCCACHE_REDIS
 # pointing at the live Redis says so in its cache location (Debian's 0.4

@@ -47,18 +47,7 @@ shared_cleanup() {
 }
 trap shared_cleanup EXIT
 
-mkdir -p "$E2E_DIR/redis"
-# No persistence: nothing is written to disk, and a stop loses every key, as a
-# cache may. --daemonize no keeps it our child, so that its pid is known.
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$E2E_DIR/redis" --save '' --appendonly no \
-  --daemonize no --logfile "$E2E_DIR/redis/redis.log" </dev/null &
-REDIS_PID=$!
-for (( i = 0; i < 100; i++ )); do
-  [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] && break
-  kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited: $(tail -n 5 "$E2E_DIR/redis/redis.log")"
-  sleep 0.1
-done
-[[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] || fail "redis-server on port $REDIS_PORT does not answer"
+start_redis
 note "redis-server $(redis-server --version | awk '{print $3}') on port $REDIS_PORT (pid $REDIS_PID)"
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 
