@@ -271,6 +271,14 @@ start_redis() {
   fail "redis-server on port $REDIS_PORT does not answer"
 }
 
+# stop_redis: stops start_redis's server, if it still runs (for EXIT traps).
+stop_redis() {
+  if [[ -n ${REDIS_PID:-} ]] && kill -0 "$REDIS_PID" 2>/dev/null; then
+    kill "$REDIS_PID"
+    wait "$REDIS_PID" 2>/dev/null
+  fi
+}
+
 # shim_log_table LOG: one line per shim invocation of a SHIM_LOG written at
 # debug level, as "ROUTE<TAB>TOOL<TAB>CRATE<TAB>REASON<TAB>TYPE<TAB>COV<TAB>BY":
 # ROUTE is direct or cache, TOOL the basename of the shim's argv[1] (rustc,

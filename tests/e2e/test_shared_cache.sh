@@ -38,10 +38,7 @@ shared_cleanup() {
     SCCACHE_SERVER_PORT=$port sccache --stop-server >>"$E2E_DIR/sccache-stop.txt" 2>&1 \
       || printf '%s: warning: sccache --stop-server failed (port %s)\n' "$E2E_NAME" "$port" >&2
   done
-  if [[ -n $REDIS_PID ]] && kill -0 "$REDIS_PID" 2>/dev/null; then
-    kill "$REDIS_PID"
-    wait "$REDIS_PID" 2>/dev/null
-  fi
+  stop_redis
   (exit "$status")
   e2e_cleanup
 }
