@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -270,6 +271,50 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
     }
   }
   return {Route::kCache, Rule::kDefault, -1, {}};
+}
+
+namespace {
+
+// A path's file stem, as Rust's Path::file_stem gives it: the last component
+// (after `/` or a backslash) without its last extension, lower-cased as sccache
+// compares it.
+std::string FileStem(absl::string_view path) {
+  size_t slash = path.find_last_of("/\\");
+  absl::string_view name = slash == absl::string_view::npos ? path : path.substr(slash + 1);
+  if (size_t dot = name.rfind('.'); dot != absl::string_view::npos && dot > 0) {
+    name = name.substr(0, dot);
+  }
+  return absl::AsciiStrToLower(name);
+}
+
+bool IsRustcLike(absl::string_view path) {
+  std::string stem = FileStem(path);
+  return stem == "rustc" || stem == "clippy-driver";
+}
+
+bool IsRustcArgument(absl::string_view arg) {
+  static constexpr absl::string_view kLong[] = {"--crate-name", "--crate-type", "--edition",
+                                                "--emit", "--print"};
+  if (arg == "-vV") return true;
+  for (absl::string_view name : kLong) {
+    if (absl::StartsWith(arg, name) &&
+        (arg.size() == name.size() || arg[name.size()] == '=')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+CompilerKind KindOf(absl::string_view compiler, absl::Span<const absl::string_view> args,
+                    bool cargo_set) {
+  if (IsRustcLike(compiler)) return CompilerKind::kRust;
+  if (cargo_set && !args.empty() && IsRustcLike(args[0])) return CompilerKind::kRust;
+  for (absl::string_view arg : args) {
+    if (IsRustcArgument(arg)) return CompilerKind::kRust;
+  }
+  return CompilerKind::kC;
 }
 
 std::optional<std::string> DepInfoPath(absl::Span<const absl::string_view> args) {

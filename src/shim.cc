@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "argfile.h"
 #include "classify.h"
+#include "classify_c.h"
 #include "doctor.h"
 #include "forward.h"
 #include "locate.h"
@@ -146,6 +147,7 @@ constexpr const char* kMarkSccache[] = {"SHIM_IN_SCCACHE=1"};
 
 // The decision for one invocation, with everything the log and --explain say.
 struct Plan {
+  CompilerKind kind = CompilerKind::kRust;
   Decision decision;
   std::string reason;
   std::optional<Located> sccache;  // searched only when the route needs it
@@ -157,7 +159,8 @@ struct Plan {
   std::optional<std::string> dep_info;
 };
 
-std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char* const> raw_args) {
+std::string Reason(CompilerKind kind, const Decision& d, const Expanded& expanded,
+                   absl::Span<char* const> raw_args) {
   switch (d.rule) {
     case Rule::kModeDirect:
       return "SHIM_MODE=direct";
@@ -170,7 +173,8 @@ std::string Reason(const Decision& d, const Expanded& expanded, absl::Span<char*
     case Rule::kBypass:
       return absl::StrCat("SHIM_BYPASS '", d.option, "' matched");
     case Rule::kDefault:
-      return "no coverage, profiling, incremental or probe flag";
+      return kind == CompilerKind::kC ? "a C/C++ compile without coverage or profiling flags"
+                                      : "no coverage, profiling, incremental or probe flag";
     default:
       break;
   }
@@ -192,26 +196,36 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
   Plan plan;
   absl::Span<char* const> raw_args = compiler_and_args.subspan(1);
   const std::vector<absl::string_view> views(raw_args.begin(), raw_args.end());
+  const Policy policy{settings.mode, settings.bypass.get()};
   Expanded expanded;
-  if (settings.mode == Mode::kAuto) expanded = ExpandArgfiles(views, ReadFile);
-  if (expanded.failed_arg) {
-    plan.decision = {Route::kDirect, Rule::kArgfileError, -1, raw_args[*expanded.failed_arg]};
+  // cc-rs's C and C++ compiles reach rustc-shim when it is cargo's wrapper
+  // under a name cc-rs takes for a C/C++ wrapper (the alias named sccache
+  // that --init makes): rules of their own, on the arguments as given (a
+  // response file's grammar is the compiler's, not rustc's).
+  plan.kind = KindOf(compiler_and_args[0], views, GetEnv("CARGO").has_value());
+  if (plan.kind == CompilerKind::kC) {
+    expanded.args = views;
+    plan.decision = ClassifyC(compiler_and_args[0], views, policy);
   } else {
-    Policy policy{settings.mode, settings.bypass.get()};
-    // sccache 0.17 and newer expand argfiles themselves: only what they read
-    // as rustc does, and can pass on expanded, may go to them.
-    std::string argfile_problem;
-    if (!expanded.segments.empty()) {
-      argfile_problem = SccacheReadsOtherwise(expanded, views);
-      if (argfile_problem.empty()) {
-        argfile_problem =
-            TooLongToExpand(compiler_and_args[0], expanded.args, SystemCommandLineLimit());
+    if (settings.mode == Mode::kAuto) expanded = ExpandArgfiles(views, ReadFile);
+    if (expanded.failed_arg) {
+      plan.decision = {Route::kDirect, Rule::kArgfileError, -1, raw_args[*expanded.failed_arg]};
+    } else {
+      // sccache 0.17 and newer expand argfiles themselves: only what they
+      // read as rustc does, and can pass on expanded, may go to them.
+      std::string argfile_problem;
+      if (!expanded.segments.empty()) {
+        argfile_problem = SccacheReadsOtherwise(expanded, views);
+        if (argfile_problem.empty()) {
+          argfile_problem =
+              TooLongToExpand(compiler_and_args[0], expanded.args, SystemCommandLineLimit());
+        }
       }
+      plan.decision = Classify(compiler_and_args[0], expanded.args, policy, argfile_problem);
     }
-    plan.decision = Classify(compiler_and_args[0], expanded.args, policy, argfile_problem);
   }
-  if (want_reason) plan.reason = Reason(plan.decision, expanded, raw_args);
-  if (plan.decision.route == Route::kCache &&
+  if (want_reason) plan.reason = Reason(plan.kind, plan.decision, expanded, raw_args);
+  if (plan.decision.route == Route::kCache && plan.kind == CompilerKind::kRust &&
       (GetEnv("CARGO_LLVM_COV") || GetEnv(kNotForSccache[0]) || GetEnv(kNotForSccache[1]))) {
     // From the arguments as rustc reads them: an argfile's, expanded. (The
     // other modes expand nothing: the arguments as given.)

@@ -31,7 +31,7 @@ struct Record {
   std::map<int, bool> fds;
 };
 
-// A private directory with bin/fake-rustc and bin/sccache (links to the fake
+// A private directory with bin/rustc and bin/sccache (links to the fake
 // tool), a record file, and a clean environment.
 class Sandbox {
  public:
@@ -42,7 +42,7 @@ class Sandbox {
 
   const std::string& dir() const { return dir_; }
   std::string bin() const { return dir_ + "/bin"; }
-  std::string compiler() const { return dir_ + "/bin/fake-rustc"; }
+  std::string compiler() const { return dir_ + "/bin/rustc"; }
   std::string sccache() const { return dir_ + "/bin/sccache"; }
 
   // Environment the shim starts with: PATH=bin and FAKE_RECORD.

@@ -718,6 +718,56 @@ TEST_CASE("rustc-shim on PATH as sccache is skipped: no loop") {
   }
 }
 
+TEST_CASE("cc-rs's C compiles through the alias named sccache: cached, or direct when instrumented") {
+  // cc-rs runs `$RUSTC_WRAPPER CC ARGS...` when RUSTC_WRAPPER's file stem is
+  // sccache; --init points cargo at such an alias of rustc-shim.
+  Sandbox box;
+  const std::string alias_dir = box.dir() + "/alias";
+  mkdir(alias_dir.c_str(), 0755);
+  const std::string alias = alias_dir + "/sccache";
+  REQUIRE(symlink(ShimPath().c_str(), alias.c_str()) == 0);
+  const std::string cc = box.bin() + "/cc";
+  REQUIRE(symlink(FakeToolPath().c_str(), cc.c_str()) == 0);
+  box.env["CARGO"] = "/usr/bin/cargo";  // build scripts run with CARGO set
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
+
+  V plain = {cc, "-O2", "-ffunction-sections", "-fPIC", "-o", "/t/out/a.o", "-c", "a.c"};
+  RunResult cached = box.RunProgram(alias, plain);
+  CHECK(cached.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].tool == "sccache");
+  V expected = {box.sccache()};
+  expected.insert(expected.end(), plain.begin(), plain.end());
+  CHECK(records[0].argv == expected);
+  CHECK(records[1].argv == plain);
+
+  V coverage = {cc, "-O0", "--coverage", "-o", "/t/out/a.o", "-c", "a.c"};
+  RunResult direct = box.RunProgram(alias, coverage);
+  CHECK(direct.exit_code == 0);
+  records = box.Records();
+  REQUIRE(records.size() == 3);
+  CHECK(records[2].tool == "compiler");
+  CHECK(records[2].argv == coverage);
+  CHECK(records[2].pid == direct.pid);
+  const std::string log = box.Read("shim.log");
+  CHECK(log.find("cache: a C/C++ compile without coverage or profiling flags") !=
+        std::string::npos);
+  CHECK(log.find("direct: --coverage at argument 2") != std::string::npos);
+
+  // sccache failing for a C compile: it still compiles, once, directly.
+  box.env["FAKE_SCCACHE_EXIT"] = "2";
+  box.env["FAKE_SCCACHE_STDERR"] = Hex("sccache: error: Compiler not supported\n");
+  RunResult fallback = box.RunProgram(alias, plain);
+  CHECK(fallback.exit_code == 0);
+  CHECK(fallback.err.empty());
+  records = box.Records();
+  REQUIRE(records.size() == 5);
+  CHECK(records[3].tool == "sccache");
+  CHECK(records[4].tool == "compiler");
+  CHECK(records[4].argv == plain);
+}
+
 TEST_CASE("a copy of rustc-shim on PATH as sccache: no loop") {
   // The copy is another file, so the shim runs it as sccache; the copy finds
   // the shim's mark in its environment and compiles directly, every time.

@@ -47,7 +47,7 @@ struct Result {
   std::string out, err;
 };
 
-// A directory with bin\sccache.exe and fake-rustc.exe, a record file, and the
+// A directory with bin\sccache.exe and rustc.exe, a record file, and the
 // environment each run gets (set in this process, inherited by the shim).
 class Box {
  public:
@@ -78,7 +78,7 @@ class Box {
 
   std::string dir() const { return dir_; }
   std::string bin() const { return dir_ + "\\bin"; }
-  std::string compiler() const { return dir_ + "\\fake-rustc.exe"; }
+  std::string compiler() const { return dir_ + "\\rustc.exe"; }
   std::string sccache() const { return dir_ + "\\bin\\sccache.exe"; }
 
   Result Run(const V& args) {
