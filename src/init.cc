@@ -336,7 +336,9 @@ std::optional<std::string> WorkspaceRoot(const LocateEnv& env, std::string* prob
 // Indents each line of `lines` with `prefix`.
 std::string Indented(absl::string_view prefix, absl::string_view lines) {
   std::string out;
-  for (absl::string_view line : absl::StrSplit(lines, '\n')) absl::StrAppend(&out, prefix, line, "\n");
+  for (absl::string_view line : absl::StrSplit(lines, '\n')) {
+    absl::StrAppend(&out, prefix, line, "\n");
+  }
   return out;
 }
 
@@ -411,7 +413,8 @@ int Init(const char* argv0, absl::Span<char* const> args) {
     case EditOutcome::kOtherWrapper:
       WriteStderr(absl::StrCat(
           report, "rustc-shim --init: ", file, " sets another rustc wrapper, '",
-          edit.current_value, "', which is not this rustc-shim:\n", Indented("    ", edit.old_lines),
+          edit.current_value, "', which is not this rustc-shim:\n",
+          Indented("    ", edit.old_lines),
           "rustc-shim sends what sccache can cache to sccache by itself. To make it the wrapper "
           "in place of that one, run:\n    rustc-shim --init", flags, " --replace\n", nothing));
       return 1;

@@ -45,7 +45,8 @@ init() {
   local status=0
   (cd "$dir" && "$SHIM" --init "$@") >"$E2E_DIR/$name.out" 2>"$E2E_DIR/$name.err" || status=$?
   echo "$status" >"$E2E_DIR/$name.status"
-  note "$name: rustc-shim --init $* -> exit $status: $(cat "$E2E_DIR/$name.out" "$E2E_DIR/$name.err")"
+  note "$name: rustc-shim --init $* -> exit $status:" \
+    "$(cat "$E2E_DIR/$name.out" "$E2E_DIR/$name.err")"
 }
 status_of() { cat "$E2E_DIR/$1.status"; }
 
@@ -100,7 +101,8 @@ check_eq "fresh, --check after: exit" "$(status_of fresh-again-check)" 0
 init "$p/src" fresh-subdir
 check_eq "from src/: exit" "$(status_of fresh-subdir)" 0
 [[ ! -e $p/src/.cargo ]] || fail "--init from src/ wrote $p/src/.cargo"
-check_contains "from src/: the root's file" "$E2E_DIR/fresh-subdir.out" "$p/.cargo/config.toml is set"
+check_contains "from src/: the root's file" "$E2E_DIR/fresh-subdir.out" \
+  "$p/.cargo/config.toml is set"
 
 # --- comments and other settings: one added line -----------------------------------------
 p=$(project commented)
