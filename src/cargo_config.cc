@@ -7,17 +7,13 @@
 
 #include "absl/strings/str_cat.h"
 
-// toml++ as a header-only library in this one file (Debian's .pc file asks
-// for its shared library, which a static rustc-shim cannot link), without
-// exceptions in its interface and without its writers.
-#define TOML_HEADER_ONLY 1
-#define TOML_SHARED_LIB 0
-#define TOML_EXCEPTIONS 0
-#define TOML_ENABLE_FORMATTERS 0
-#include <toml++/toml.h>
+#include "toml.h"
 
 namespace rustc_shim {
 namespace {
+
+// The files cargo reads in a `.cargo` directory, the first one found only.
+constexpr const char* kConfigFileNames[] = {"config", "config.toml"};
 
 // The [env] names worth a word from the doctor.
 constexpr const char* kEnvNames[] = {"RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER",
@@ -73,6 +69,44 @@ std::optional<CargoSetting> StringAt(const toml::table& table, absl::string_view
 
 }  // namespace
 
+std::string CargoHome(const std::string& cwd, const GetEnvFunction& get_env, bool windows) {
+  std::string home;
+  if (std::optional<std::string> cargo_home = get_env("CARGO_HOME");
+      cargo_home && !cargo_home->empty()) {
+    home = IsAbsolute(*cargo_home, windows) ? *cargo_home : Join(cwd, *cargo_home, windows);
+  } else if (std::optional<std::string> user = get_env(windows ? "USERPROFILE" : "HOME");
+             user && !user->empty()) {
+    home = Join(*user, ".cargo", windows);
+  }
+  while (home.size() > 1 && IsSeparator(home.back(), windows)) home.pop_back();
+  return home;
+}
+
+std::string ConfigFileIn(const std::string& cargo_dir, const ReadFileFunction& read_file,
+                         bool windows) {
+  for (const char* name : kConfigFileNames) {
+    std::string path = Join(cargo_dir, name, windows);
+    if (read_file(path).ok()) return path;
+  }
+  return Join(cargo_dir, "config.toml", windows);
+}
+
+std::string WrapperProgram(const CargoSetting& wrapper, const std::string& cwd, bool windows) {
+  if (wrapper.value.empty()) return "";
+  const bool from_rustc_wrapper = wrapper.source == "RUSTC_WRAPPER";
+  // maybe_get_tool takes either separator in RUSTC_WRAPPER on every
+  // platform; string_to_path, for build.rustc-wrapper, `\` on Windows only.
+  const bool is_path =
+      wrapper.value.find('/') != std::string::npos ||
+      ((from_rustc_wrapper || windows) && wrapper.value.find('\\') != std::string::npos);
+  if (!is_path || IsAbsolute(wrapper.value, windows)) return wrapper.value;
+  const bool from_env =
+      wrapper.source == "RUSTC_WRAPPER" || wrapper.source == "CARGO_BUILD_RUSTC_WRAPPER";
+  // A file's path: relative to the directory that holds its .cargo.
+  std::string root = from_env ? cwd : Parent(Parent(wrapper.source, windows), windows);
+  return Join(root, wrapper.value, windows);
+}
+
 CargoConfig ReadCargoConfig(const std::string& cwd, const GetEnvFunction& get_env,
                             const ReadFileFunction& read_file, bool windows) {
   CargoConfig config;
@@ -80,7 +114,7 @@ CargoConfig ReadCargoConfig(const std::string& cwd, const GetEnvFunction& get_en
   std::vector<std::string> walked;                         // .cargo directories seen
   // `config` wins over `config.toml` in the same directory (cargo warns).
   auto add = [&](const std::string& cargo_dir) {
-    for (const char* name : {"config", "config.toml"}) {
+    for (const char* name : kConfigFileNames) {
       std::string path = Join(cargo_dir, name, windows);
       ErrorOr<std::string> text = read_file(path);
       if (!text.ok()) continue;
@@ -97,15 +131,7 @@ CargoConfig ReadCargoConfig(const std::string& cwd, const GetEnvFunction& get_en
     if (parent == dir) break;
     dir = std::move(parent);
   }
-  std::string home;
-  if (std::optional<std::string> cargo_home = get_env("CARGO_HOME");
-      cargo_home && !cargo_home->empty()) {
-    home = IsAbsolute(*cargo_home, windows) ? *cargo_home : Join(cwd, *cargo_home, windows);
-  } else if (std::optional<std::string> user = get_env(windows ? "USERPROFILE" : "HOME");
-             user && !user->empty()) {
-    home = Join(*user, ".cargo", windows);
-  }
-  while (home.size() > 1 && IsSeparator(home.back(), windows)) home.pop_back();
+  const std::string home = CargoHome(cwd, get_env, windows);
   if (!home.empty() && std::find(walked.begin(), walked.end(), home) == walked.end()) add(home);
 
   // The most binding file that sets a key decides it.
@@ -156,23 +182,8 @@ CargoConfig ReadCargoConfig(const std::string& cwd, const GetEnvFunction& get_en
   config.rustc_wrapper = config.config_rustc_wrapper;
   from_env(&config.rustc_wrapper, "RUSTC_WRAPPER");
 
-  if (config.rustc_wrapper && !config.rustc_wrapper->value.empty()) {
-    const CargoSetting& wrapper = *config.rustc_wrapper;
-    const bool from_rustc_wrapper = wrapper.source == "RUSTC_WRAPPER";
-    // maybe_get_tool takes either separator in RUSTC_WRAPPER on every
-    // platform; string_to_path, for build.rustc-wrapper, `\` on Windows only.
-    const bool is_path = wrapper.value.find('/') != std::string::npos ||
-                         ((from_rustc_wrapper || windows) &&
-                          wrapper.value.find('\\') != std::string::npos);
-    if (!is_path || IsAbsolute(wrapper.value, windows)) {
-      config.wrapper_program = wrapper.value;
-    } else {
-      const bool from_env = wrapper.source == "RUSTC_WRAPPER" ||
-                            wrapper.source == "CARGO_BUILD_RUSTC_WRAPPER";
-      // A file's path: relative to the directory that holds its .cargo.
-      std::string root = from_env ? cwd : Parent(Parent(wrapper.source, windows), windows);
-      config.wrapper_program = Join(root, wrapper.value, windows);
-    }
+  if (config.rustc_wrapper) {
+    config.wrapper_program = WrapperProgram(*config.rustc_wrapper, cwd, windows);
   }
   return config;
 }

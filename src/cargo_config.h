@@ -63,6 +63,23 @@ using GetEnvFunction = std::function<std::optional<std::string>(const char* name
 // Reads a whole file; an error when it cannot (missing, a directory).
 using ReadFileFunction = std::function<ErrorOr<std::string>(const std::string& path)>;
 
+// CARGO_HOME as cargo finds it (home::cargo_home_with_cwd in the `home`
+// crate): CARGO_HOME (relative to `cwd` when relative), else `.cargo` in HOME
+// (USERPROFILE on Windows). Empty when neither is set.
+std::string CargoHome(const std::string& cwd, const GetEnvFunction& get_env, bool windows);
+
+// The configuration file cargo reads in the directory `cargo_dir` (a
+// `.cargo` or CARGO_HOME): `config` when it exists (also beside a
+// `config.toml`), else `config.toml`, whether or not that exists
+// (get_file_path in context/mod.rs).
+std::string ConfigFileIn(const std::string& cargo_dir, const ReadFileFunction& read_file,
+                         bool windows);
+
+// The program cargo starts for `wrapper` run in `cwd` (CargoConfig's
+// wrapper_program: maybe_get_tool and string_to_path); empty for an empty
+// value.
+std::string WrapperProgram(const CargoSetting& wrapper, const std::string& cwd, bool windows);
+
 // Reads the configuration that applies to a cargo run in `cwd` (absolute),
 // the environment through `get_env` and files through `read_file`.
 // `windows` selects Windows' path rules (`\` separates, USERPROFILE is home).

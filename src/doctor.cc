@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cargo_config.h"
+#include "init.h"
 #include "locate.h"
 #include "platform.h"
 
@@ -83,13 +84,21 @@ int Doctor(const char* argv0) {
 
   // The wrapper cargo will use in this directory, read as cargo reads it.
   const std::string cwd = CurrentDirectory();
-  const CargoConfig cargo = ReadCargoConfig(
-      cwd,
-      [](const char* name) -> std::optional<std::string> {
-        std::optional<absl::string_view> value = GetEnv(name);
-        return value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
-      },
-      ReadFile, kPathListSeparator == ';');
+  const bool windows = kPathListSeparator == ';';
+  const GetEnvFunction get_env = [](const char* name) -> std::optional<std::string> {
+    std::optional<absl::string_view> value = GetEnv(name);
+    return value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+  };
+  const CargoConfig cargo = ReadCargoConfig(cwd, get_env, ReadFile, windows);
+  // rustc-shim's alias from --init, which on Windows may be a copy.
+  const std::string alias = AliasPath(CargoHome(cwd, get_env, windows), windows);
+  // How to fix a wrapper setting: --init for a file, unsetting for a variable.
+  auto fix = [](const CargoSetting& setting) {
+    if (setting.source == "RUSTC_WRAPPER" || setting.source == "CARGO_BUILD_RUSTC_WRAPPER") {
+      return absl::StrCat("; unset ", setting.source);
+    }
+    return std::string("; `rustc-shim --init --replace` sets rustc-shim there in its place");
+  };
   absl::StrAppend(&report, "cargo's configuration: ",
                   cargo.files.empty() ? "no file" : absl::StrJoin(cargo.files, ", "), "\n");
   for (const std::string& error : cargo.errors) {
@@ -100,15 +109,15 @@ int Doctor(const char* argv0) {
     absl::StrAppend(&report,
                     "cargo's rustc wrapper: none (no RUSTC_WRAPPER, no build.rustc-wrapper in ",
                     "the cargo configuration that applies in ", cwd, ")\n");
-    problems.push_back(absl::StrCat(
-        "cargo will not use rustc-shim here: add to .cargo/config.toml\n      [build]\n"
-        "      rustc-wrapper = \"",
-        self, "\""));
+    problems.push_back(
+        "cargo will not use rustc-shim here: run `rustc-shim --init` in the project (or "
+        "`rustc-shim --init --global` for every project), which sets build.rustc-wrapper");
   } else if (cargo.rustc_wrapper->value.empty()) {
     absl::StrAppend(&report, "cargo's rustc wrapper: none (", cargo.rustc_wrapper->source,
                     " is set to the empty string)\n");
     problems.push_back(absl::StrCat("cargo will not use rustc-shim: ", cargo.rustc_wrapper->source,
-                                    " is empty, which turns the wrapper off; unset it"));
+                                    " is empty, which turns the wrapper off",
+                                    fix(*cargo.rustc_wrapper)));
   } else {
     const CargoSetting& wrapper = *cargo.rustc_wrapper;
     std::optional<std::string> resolved = FindProgram(cargo.wrapper_program, env, nullptr);
@@ -119,15 +128,25 @@ int Doctor(const char* argv0) {
     if (!resolved) {
       problems.push_back(absl::StrCat("the rustc wrapper ", wrapper.value, " (from ",
                                       wrapper.source, ") does not exist: cargo will fail"));
-    } else if (!SameFile(*resolved, self)) {
+    } else if (!IsThisShim(*resolved, self, alias)) {
       problems.push_back(absl::StrCat("cargo will run ", *resolved,
                                       " as its rustc wrapper, not this rustc-shim (from ",
-                                      wrapper.source, ")"));
+                                      wrapper.source, ")", fix(wrapper)));
     } else {
       uses_shim = cargo.errors.empty();
     }
   }
   absl::StrAppend(&report, "cargo runs this rustc-shim: ", uses_shim ? "yes" : "no", "\n");
+  if (GetEnv("PSModulePath")) {
+    // The PowerShell trap: toggle scripts that "empty" the variable there
+    // never turned a wrapper off (MicrosoftDocs/PowerShell-Docs #10851).
+    absl::StrAppend(&report,
+                    "note (PowerShell): in Windows PowerShell 5.1 and PowerShell 7.4 or older, "
+                    "$env:RUSTC_WRAPPER = \"\" deletes the variable instead of emptying it, so "
+                    "cargo goes on using the configured wrapper (cargo turns a wrapper off only "
+                    "for an empty value); to turn it off for one run in every shell: "
+                    "cargo --config build.rustc-wrapper='' ...\n");
+  }
 
   // What a move from toggle scripts leaves behind.
   std::vector<std::string> advice;

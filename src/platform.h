@@ -41,6 +41,21 @@ bool IsExecutableFile(const std::string& path);
 // True when both paths name the same file (after links), by identity, not name.
 bool SameFile(const std::string& a, const std::string& b);
 
+// Makes the directory `path` and any missing parents. Returns an empty string
+// on success (also when it exists already), else why not.
+std::string MakeDirectories(const std::string& path);
+
+// Makes `bytes` the whole content of `path`: created when missing, else
+// truncated and written in place, so that a symbolic link stays one and the
+// file keeps its permissions. Returns an empty string on success, else why not.
+std::string WriteWholeFile(const std::string& path, absl::string_view bytes);
+
+// Makes `alias` start `target` (an absolute path): on POSIX a symbolic link
+// to it, so an upgraded `target` is followed; on Windows a hard link, else a
+// copy. Whatever was at `alias` is replaced by renaming the new one over it.
+// Returns what was made ("symbolic link", "hard link", "copy"), or why not.
+ErrorOr<std::string> MakeAlias(const std::string& target, const std::string& alias);
+
 // The current working directory.
 std::string CurrentDirectory();
 

@@ -164,6 +164,53 @@ bool SameFile(const std::string& a, const std::string& b) {
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+std::string MakeDirectories(const std::string& path) {
+  // Each prefix that ends before a `/`, then the whole path.
+  for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+    const std::string dir = path.substr(0, end);
+    if (!dir.empty() && ::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+      return absl::StrCat(dir, ": ", ::strerror(errno));
+    }
+    if (end == std::string::npos) break;
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::StrCat(path, ": not a directory");
+  }
+  return "";
+}
+
+std::string WriteWholeFile(const std::string& path, absl::string_view bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return ::strerror(errno);
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      return ::strerror(saved);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  if (::close(fd) != 0) return ::strerror(errno);
+  return "";
+}
+
+ErrorOr<std::string> MakeAlias(const std::string& target, const std::string& alias) {
+  // A new link beside the old one, renamed over it: whoever runs the alias
+  // meanwhile finds either the old one or the new one, never none.
+  const std::string temporary = absl::StrCat(alias, ".new.", std::to_string(::getpid()));
+  ::unlink(temporary.c_str());
+  if (::symlink(target.c_str(), temporary.c_str()) != 0) return ErrnoError(errno);
+  if (::rename(temporary.c_str(), alias.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temporary.c_str());
+    return ErrnoError(saved);
+  }
+  return std::string("symbolic link");
+}
+
 std::string CurrentDirectory() {
   char buffer[PATH_MAX];
   return ::getcwd(buffer, sizeof buffer) != nullptr ? std::string(buffer) : std::string(".");

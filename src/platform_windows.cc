@@ -243,6 +243,63 @@ bool SameFile(const std::string& a, const std::string& b) {
          ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
 }
 
+std::string MakeDirectories(const std::string& path) {
+  // Each prefix that ends before a separator, then the whole path. A prefix
+  // that cannot be made (a drive "C:", a share \\server\share) may still
+  // exist: only the whole path's outcome counts.
+  DWORD error = 0;
+  for (size_t end = path.find_first_of("\\/", 1);; end = path.find_first_of("\\/", end + 1)) {
+    const std::string dir = path.substr(0, end);
+    if (!dir.empty() && !::CreateDirectoryW(Wide(dir).c_str(), nullptr)) error = ::GetLastError();
+    if (end == std::string::npos) break;
+  }
+  DWORD attributes = ::GetFileAttributesW(Wide(path).c_str());
+  if (attributes == INVALID_FILE_ATTRIBUTES || (attributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+    return absl::StrCat(path, ": ",
+                        error != 0 ? ErrorText(static_cast<int>(error)) : "not a directory");
+  }
+  return "";
+}
+
+std::string WriteWholeFile(const std::string& path, absl::string_view bytes) {
+  // OPEN_ALWAYS and then truncating keeps the file's own attributes and
+  // security, as writing in place does on POSIX.
+  HANDLE file = ::CreateFileW(Wide(path).c_str(), GENERIC_WRITE, FILE_SHARE_READ, nullptr,
+                              OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (file == INVALID_HANDLE_VALUE) return ErrorText(static_cast<int>(::GetLastError()));
+  bool ok = ::SetEndOfFile(file) != 0;
+  while (ok && !bytes.empty()) {
+    DWORD written = 0;
+    DWORD chunk = static_cast<DWORD>(std::min<size_t>(bytes.size(), 1u << 30));
+    ok = ::WriteFile(file, bytes.data(), chunk, &written, nullptr) != 0 && written > 0;
+    bytes.remove_prefix(written);
+  }
+  std::string error = ok ? "" : ErrorText(static_cast<int>(::GetLastError()));
+  ::CloseHandle(file);
+  return error;
+}
+
+ErrorOr<std::string> MakeAlias(const std::string& target, const std::string& alias) {
+  // A hard link needs the same volume; a copy works anywhere but is not
+  // upgraded with the target (run --init again after an upgrade). Either
+  // one is made beside the alias and moved over it.
+  const std::wstring wide_target = Wide(target);
+  const std::wstring temporary =
+      Wide(absl::StrCat(alias, ".new.", std::to_string(::GetCurrentProcessId())));
+  ::DeleteFileW(temporary.c_str());
+  std::string kind = "hard link";
+  if (!::CreateHardLinkW(temporary.c_str(), wide_target.c_str(), nullptr)) {
+    kind = "copy";
+    if (!::CopyFileW(wide_target.c_str(), temporary.c_str(), FALSE)) return LastError();
+  }
+  if (!::MoveFileExW(temporary.c_str(), Wide(alias).c_str(), MOVEFILE_REPLACE_EXISTING)) {
+    Error error = LastError();
+    ::DeleteFileW(temporary.c_str());
+    return error;
+  }
+  return kind;
+}
+
 std::string CurrentDirectory() {
   std::wstring buffer(32768, L'\0');
   DWORD n = ::GetCurrentDirectoryW(static_cast<DWORD>(buffer.size()), buffer.data());

@@ -15,6 +15,7 @@
 #include "classify_c.h"
 #include "doctor.h"
 #include "forward.h"
+#include "init.h"
 #include "locate.h"
 #include "log.h"
 #include "platform.h"
@@ -31,19 +32,25 @@ namespace {
 constexpr absl::string_view kUsage =
     "usage: rustc-shim COMPILER [ARGS...]\n"
     "       rustc-shim --explain COMPILER [ARGS...]\n"
+    "       rustc-shim --init [--global] [--check] [--replace]\n"
     "       rustc-shim --doctor | --help | --version\n";
 
 constexpr absl::string_view kHelp =
     "rustc-shim: a rustc wrapper for cargo that sends coverage and other\n"
     "instrumented builds straight to the compiler and everything else to sccache.\n"
     "\n"
-    "Set it once in .cargo/config.toml:\n"
-    "    [build]\n"
-    "    rustc-wrapper = \"/path/to/rustc-shim\"\n"
+    "Set it once: `rustc-shim --init` (this project) or `rustc-shim --init --global`\n"
+    "(every project of this user) writes build.rustc-wrapper in cargo's configuration.\n"
     "\n"
     "Commands:\n"
     "    rustc-shim COMPILER ARGS...            what cargo runs: route and run\n"
     "    rustc-shim --explain COMPILER ARGS...  print the route and why; run nothing\n"
+    "    rustc-shim --init [--global]           set build.rustc-wrapper in .cargo/config.toml\n"
+    "                                           (CARGO_HOME's with --global) to rustc-shim's\n"
+    "                                           alias <CARGO_HOME>/rustc-shim/sccache, the\n"
+    "                                           name cc-rs caches C/C++ compiles through\n"
+    "        --check                            print what would change; exit 1 if anything\n"
+    "        --replace                          replace another wrapper set there\n"
     "    rustc-shim --doctor                    check that cargo uses rustc-shim and sccache "
     "works\n"
     "    rustc-shim --help | --version\n"
@@ -344,6 +351,7 @@ int Main(int argc, char** raw_argv) {
     return 0;
   }
   if (first == "--doctor") return Doctor(argv[0]);
+  if (first == "--init") return Init(argv[0], absl::Span<char* const>(argv + 2, argc - 2));
   const bool explain = first == "--explain";
   if (explain && argc < 3) {
     WriteStderr(kUsage);

@@ -38,7 +38,7 @@ check_eq "after a build: differences from the report before it" \
 mkdir -p "$E2E_DIR/elsewhere"
 doctor none "$E2E_DIR/elsewhere"
 says none "cargo's rustc wrapper: none"
-says none "cargo will not use rustc-shim here: add to .cargo/config.toml"
+says none 'cargo will not use rustc-shim here: run `rustc-shim --init` in the project'
 check_eq "none: exit status" "$doctor_status" 1
 
 # RUSTC_WRAPPER wins over the file; cargo agrees.
