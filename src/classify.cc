@@ -312,7 +312,7 @@ CompilerKind KindOf(absl::string_view compiler, absl::Span<const absl::string_vi
   if (IsRustcLike(compiler)) return CompilerKind::kRust;
   if (cargo_set && !args.empty() && IsRustcLike(args[0])) return CompilerKind::kRust;
   for (absl::string_view arg : args) {
-    if (IsRustcArgument(arg)) return CompilerKind::kRust;
+    if (IsRustcArgument(arg)) return CompilerKind::kRustDriver;
   }
   return CompilerKind::kC;
 }
@@ -365,6 +365,8 @@ absl::string_view RuleName(Rule rule) {
       return "probe";
     case Rule::kArgfileSccache:
       return "argfile-sccache";
+    case Rule::kUnsupported:
+      return "unsupported-compiler";
     case Rule::kBypass:
       return "bypass";
     case Rule::kDefault:

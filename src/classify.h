@@ -29,6 +29,7 @@ enum class Rule {
   kIncremental,   // -C incremental=DIR
   kProbe,         // -vV, -V, --version, --print, `-` input, --help, --explain
   kArgfileSccache,  // an @argfile that sccache 0.17+ would read otherwise, or not fit expanded
+  kUnsupported,   // a compiler no sccache takes (a driver whose -vV is not rustc's)
   kBypass,        // SHIM_BYPASS matched the command line
   kDefault,       // none of the above: cacheable
 };
@@ -76,9 +77,10 @@ std::optional<std::string> DepInfoPath(absl::Span<const absl::string_view> args)
 // cargo-auditable: `WRAPPER rustc ARGS...`). A compiler under another name is
 // kRust too when its arguments are rustc's (`--crate-name`, `--crate-type`,
 // `--edition`, `--emit`, `--print`, `-vV`), as a rustc driver under its own
-// name gets from cargo. Everything else is kC: what cc-rs runs, a C or C++
-// compiler, which sccache detects by running it.
-enum class CompilerKind { kRust, kC };
+// name gets from cargo: kRustDriver, which sccache takes for rustc only when
+// its `-vV` says so (detect.h). Everything else is kC: what cc-rs runs, a C or
+// C++ compiler, which sccache detects by running it.
+enum class CompilerKind { kRust, kRustDriver, kC };
 CompilerKind KindOf(absl::string_view compiler, absl::Span<const absl::string_view> args,
                     bool cargo_set);
 

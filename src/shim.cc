@@ -13,6 +13,7 @@
 #include "argfile.h"
 #include "classify.h"
 #include "classify_c.h"
+#include "detect.h"
 #include "doctor.h"
 #include "forward.h"
 #include "init.h"
@@ -176,6 +177,7 @@ std::string Reason(CompilerKind kind, const Decision& d, const Expanded& expande
     case Rule::kArgfileError:
       return expanded.error;
     case Rule::kArgfileSccache:
+    case Rule::kUnsupported:
       return d.option;
     case Rule::kBypass:
       return absl::StrCat("SHIM_BYPASS '", d.option, "' matched");
@@ -232,7 +234,7 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     }
   }
   if (want_reason) plan.reason = Reason(plan.kind, plan.decision, expanded, raw_args);
-  if (plan.decision.route == Route::kCache && plan.kind == CompilerKind::kRust &&
+  if (plan.decision.route == Route::kCache && plan.kind != CompilerKind::kC &&
       (GetEnv("CARGO_LLVM_COV") || GetEnv(kNotForSccache[0]) || GetEnv(kNotForSccache[1]))) {
     // From the arguments as rustc reads them: an argfile's, expanded. (The
     // other modes expand nothing: the arguments as given.)
@@ -254,6 +256,13 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     // user gets the plain "not found" and exit status 127.
     plan.fell_back = true;
     plan.fallback_reason = absl::StrCat("compiler ", compiler_and_args[0], " not found");
+  } else if (plan.kind == CompilerKind::kRustDriver && settings.mode == Mode::kAuto) {
+    // A driver under a name of its own: sccache would ask it `-vV` and fail
+    // the call unless it answers as rustc; ask first, and spare the call.
+    if (std::string why = NotRustcForSccache(*plan.compiler); !why.empty()) {
+      plan.decision = {Route::kDirect, Rule::kUnsupported, -1, why};
+      plan.reason = why;
+    }
   }
   return plan;
 }

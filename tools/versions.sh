@@ -28,6 +28,9 @@ SCCACHE_FULL_VERSIONS=(0.19.0 0.4.0-pre.6)
 # Coverage tools, built with `cargo install --locked --version X`.
 CARGO_LLVM_COV_VERSION=0.9.1
 CARGO_TARPAULIN_VERSION=0.37.5
+# A workspace wrapper cargo runs under rustc-shim (RUSTC_WORKSPACE_WRAPPER),
+# for the unsupported-compiler suite.
+CARGO_AUDITABLE_VERSION=0.7.7
 # grcov is Debian's package (scripts/install-deps), not built here; pinned so
 # that scripts/outdated-tools can tell when Debian or the Rust registry moves on.
 GRCOV_VERSION=0.8.12

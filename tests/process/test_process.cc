@@ -768,6 +768,38 @@ TEST_CASE("cc-rs's C compiles through the alias named sccache: cached, or direct
   CHECK(records[4].argv == plain);
 }
 
+TEST_CASE("a rustc driver under its own name: sccache only when its -vV answers as rustc") {
+  Sandbox box;
+  const std::string driver = box.bin() + "/my-driver";
+  REQUIRE(symlink(FakeToolPath().c_str(), driver.c_str()) == 0);
+  box.env["CARGO"] = "/usr/bin/cargo";
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
+  V args = {driver, "--crate-name", "dep", "--edition=2021", "src/lib.rs"};
+
+  // It prints nothing for -vV: no sccache takes it, so none is asked.
+  RunResult direct = box.Run(args);
+  CHECK(direct.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].tool == "compiler");
+  CHECK(records[0].argv == V{driver, "-vV"});
+  CHECK(records[1].tool == "compiler");
+  CHECK(records[1].argv == args);
+  CHECK(records[1].pid == direct.pid);
+  CHECK(box.Read("shim.log").find("direct: " + driver + " -vV does not answer 'rustc ...'") !=
+        std::string::npos);
+
+  // It answers as rustc does (sccache 0.10 and newer take it): sccache.
+  box.env["FAKE_STDOUT"] = Hex("rustc 1.95.0 (59807616e 2026-04-14)\n");
+  RunResult cached = box.Run(args);
+  CHECK(cached.exit_code == 0);
+  records = box.Records();
+  REQUIRE(records.size() == 5);
+  CHECK(records[2].argv == V{driver, "-vV"});
+  CHECK(records[3].tool == "sccache");
+  CHECK(records[4].argv == args);
+}
+
 TEST_CASE("a copy of rustc-shim on PATH as sccache: no loop") {
   // The copy is another file, so the shim runs it as sccache; the copy finds
   // the shim's mark in its environment and compiles directly, every time.

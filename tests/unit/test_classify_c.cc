@@ -117,6 +117,7 @@ CompilerKind Kind(const char* compiler, const std::string& line, bool cargo = tr
 
 TEST_CASE("KindOf tells rustc from a C compiler as sccache does") {
   constexpr CompilerKind R = CompilerKind::kRust;
+  constexpr CompilerKind V = CompilerKind::kRustDriver;
   constexpr CompilerKind C = CompilerKind::kC;
   CHECK(Kind("rustc", "--crate-name a src/lib.rs") == R);
   CHECK(Kind("/home/u/.rustup/toolchains/stable/bin/rustc", "-") == R);
@@ -127,10 +128,10 @@ TEST_CASE("KindOf tells rustc from a C compiler as sccache does") {
   CHECK(Kind("/t/bin/cargo-auditable", "/t/bin/rustc x.rs") == R);
   CHECK(Kind("/t/bin/cargo-auditable", "/t/bin/rustc x.rs", false) == C);
   // A driver under its own name, with rustc's arguments from cargo.
-  CHECK(Kind("/t/bin/my-driver", "--crate-name a --edition=2021 src/lib.rs") == R);
-  CHECK(Kind("/t/bin/my-driver", "-vV") == R);
-  CHECK(Kind("/t/bin/my-driver", "- --crate-name ___ --print=file-names") == R);
-  CHECK(Kind("/t/bin/my-driver", "--emit=dep-info,metadata x.rs") == R);
+  CHECK(Kind("/t/bin/my-driver", "--crate-name a --edition=2021 src/lib.rs") == V);
+  CHECK(Kind("/t/bin/my-driver", "-vV") == V);
+  CHECK(Kind("/t/bin/my-driver", "- --crate-name ___ --print=file-names") == V);
+  CHECK(Kind("/t/bin/my-driver", "--emit=dep-info,metadata x.rs") == V);
   // What cc-rs runs.
   CHECK(Kind("cc", "-O0 -ffunction-sections -fPIC -o /t/a.o -c a.c") == C);
   CHECK(Kind("c++", "-std=c++17 -c a.cpp") == C);
