@@ -2,7 +2,7 @@
 // in cargo's configuration once, so nobody edits TOML by hand. The wrapper it
 // writes is an alias of rustc-shim named `sccache` under CARGO_HOME: cargo
 // hands build scripts the configured wrapper as RUSTC_WRAPPER, and cc-rs (the
-// `cc` crate, 1.0.51 to 1.4.2: rustc_wrapper_fallback in src/lib.rs) uses it
+// `cc` crate, 1.0.51 to 1.12.0: rustc_wrapper_fallback in src/lib.rs) uses it
 // for C/C++ compiles only when its file stem is `sccache`.
 // The file is edited as text: toml++ only says where things are, so comments,
 // formatting and line endings stay as they were.
