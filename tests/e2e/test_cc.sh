@@ -163,6 +163,7 @@ shopt -u nullglob
 (( ${#unpacked[@]} == 1 )) || fail "cc $CC_NEWEST is not unpacked under $CARGO_HOME/registry/src"
 PATCHED=$E2E_DIR/cc-patched
 cp -R "${unpacked[0]}" "$PATCHED"
+# shellcheck disable=SC2016  # markdown's fences, not an expansion
 sed -n '/^```diff$/,/^```$/p' "$E2E_HERE/../../docs/cc-rs.md" | sed '1d;$d' >"$E2E_DIR/cc-rs.patch"
 (cd "$PATCHED" && patch -p1 <"$E2E_DIR/cc-rs.patch") >"$E2E_DIR/patch.out" 2>&1 \
   || fail "docs/cc-rs.md's patch does not apply to cc $CC_NEWEST: $(cat "$E2E_DIR/patch.out")"

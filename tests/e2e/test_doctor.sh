@@ -38,6 +38,7 @@ check_eq "after a build: differences from the report before it" \
 mkdir -p "$E2E_DIR/elsewhere"
 doctor none "$E2E_DIR/elsewhere"
 says none "cargo's rustc wrapper: none"
+# shellcheck disable=SC2016  # backquotes in the doctor's words, not an expansion
 says none 'cargo will not use rustc-shim here: run `rustc-shim --init` in the project'
 check_eq "none: exit status" "$doctor_status" 1
 
@@ -108,4 +109,14 @@ says toggles "RUSTC_WRAPPER=sccache in the environment overrides build.rustc-wra
 says toggles "[env] RUSTC_WRAPPER = \"sccache\" in $WS/.cargo/config.toml does not choose cargo's wrapper"
 says toggles "[env] CARGO_INCREMENTAL = \"0\" in $WS/.cargo/config.toml does not change how cargo compiles"
 check_eq "toggles: exit status" "$doctor_status" 1
+
+# In a PowerShell session (PSModulePath set, as pwsh sets it) the doctor names
+# the empty-variable trap and the way to turn the wrapper off in every shell;
+# elsewhere it does not.
+doctor powershell "$WS" PSModulePath=/opt/microsoft/powershell/7/Modules
+says powershell "\$env:RUSTC_WRAPPER = \"\" deletes the variable instead of emptying it"
+says powershell "cargo --config build.rustc-wrapper='' ..."
+if grep -qF 'note (PowerShell)' "$E2E_DIR/toggles.txt"; then
+  fail "the PowerShell note outside a PowerShell session (toggles.txt)"
+fi
 e2e_pass
