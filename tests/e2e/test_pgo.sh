@@ -6,9 +6,10 @@
 # changed.
 # Through rustc-shim every profile-use compile runs directly: the profile keeps
 # its bytes and its time stamp, and the no-change build compiles nothing.
-# Bare sccache of the same version, on the same steps after a cache hit, is
-# reported for the record (0.9.1 and newer write their cached copy of the
-# profile back over it on a hit, and cargo then compiles again: FACTS.md).
+# Bare sccache of the same version (the full versions, server mode), on the
+# same steps after a cache hit, is reported for the record (0.9.1 and newer
+# write their cached copy of the profile back over it on a hit, and cargo then
+# compiles again: FACTS.md).
 # Usage: test_pgo.sh PATH-TO-rustc-shim
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_setup "$@"
@@ -64,8 +65,17 @@ check_eq "the profile after the no-change build" "$(stamp "$MERGED")" "$before"
 out=$("$CARGO_TARGET_DIR/release/shimfix-cli" "ann=95")
 check_eq "the optimised program's output" "$out" '[{"grade":"A","name":"ann","score":95}]'
 
+note "FIGURE: rustc-shim with sccache $E2E_SCCACHE_VERSION: profile untouched, the no-change build compiled 0 units"
+
 # 3. For the record: bare sccache, after a cache hit (a first build to fill
-# the cache, cargo clean, the same build: hits), then a no-change build.
+# the cache, cargo clean, the same build: hits), then a no-change build. Only
+# on the versions of SCCACHE_FULL_VERSIONS in server mode (CI's time): issue
+# 18's closing note has the figures of the others (0.10.0, 0.16.0 and 0.19.0
+# client-side: the profile rewritten, 12 units compiled again).
+if [[ " ${SCCACHE_FULL_VERSIONS[*]} " != *" $E2E_SCCACHE_VERSION "* || ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
+  e2e_pass
+  exit 0
+fi
 export CARGO_TARGET_DIR=$E2E_DIR/target-bare
 build bare-fill "-Cprofile-use=$MERGED" RUSTC_WRAPPER="$E2E_SCCACHE"
 cargo clean --release 2>/dev/null
@@ -77,6 +87,4 @@ build bare-again "-Cprofile-use=$MERGED" RUSTC_WRAPPER="$E2E_SCCACHE"
 rewritten=no
 [[ $(stamp "$MERGED") == "$bare_before_stamp" ]] || rewritten=yes
 note "FIGURE: bare sccache $E2E_SCCACHE_VERSION, profile-use after cargo clean: $(( bare_after_hits - bare_before_hits )) hits; profile rewritten: $rewritten; then a no-change build compiled $(sort -u "$E2E_DIR/bare-again.units" | wc -l) units ($(sort -u "$E2E_DIR/bare-again.units" | paste -sd' ' -))"
-note "FIGURE: rustc-shim with sccache $E2E_SCCACHE_VERSION: profile untouched, the no-change build compiled 0 units"
-
 e2e_pass
