@@ -292,10 +292,19 @@ bool IsRustcLike(absl::string_view path) {
   return stem == "rustc" || stem == "clippy-driver";
 }
 
+// Arguments only rustc takes (no C compiler has them): its long options that
+// cargo passes, `-vV`, and `-C`/`-Z` with the option glued on in lower case
+// (gcc's `-C` and `-CC` stand alone).
 bool IsRustcArgument(absl::string_view arg) {
-  static constexpr absl::string_view kLong[] = {"--crate-name", "--crate-type", "--edition",
-                                                "--emit", "--print"};
+  static constexpr absl::string_view kLong[] = {
+      "--crate-name", "--crate-type", "--edition",    "--emit", "--print",     "--codegen",
+      "--cfg",        "--extern",     "--cap-lints",  "--json", "--out-dir",   "--error-format",
+      "--check-cfg",  "--explain"};
   if (arg == "-vV") return true;
+  if (arg.size() > 2 && arg[0] == '-' && (arg[1] == 'C' || arg[1] == 'Z') &&
+      absl::ascii_islower(arg[2])) {
+    return true;
+  }
   for (absl::string_view name : kLong) {
     if (absl::StartsWith(arg, name) &&
         (arg.size() == name.size() || arg[name.size()] == '=')) {

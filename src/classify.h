@@ -70,16 +70,17 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
 std::optional<std::string> DepInfoPath(absl::Span<const absl::string_view> args);
 
 // Which compiler family a command line is for. Told apart as sccache tells
-// them (src/compiler/compiler.rs, detect_compiler and is_rustc_like, the same
-// in 0.4 and 0.19): kRust when the compiler's file stem is `rustc` or
+// them by name (src/compiler/compiler.rs, detect_compiler and is_rustc_like,
+// the same in 0.4 and 0.19): kRust when the compiler's file stem is `rustc` or
 // `clippy-driver` (any case, `.exe` or not), or, with `cargo_set` (CARGO in
 // the environment), when the first argument's is (a workspace wrapper such as
 // cargo-auditable: `WRAPPER rustc ARGS...`). A compiler under another name is
-// kRust too when its arguments are rustc's (`--crate-name`, `--crate-type`,
-// `--edition`, `--emit`, `--print`, `-vV`), as a rustc driver under its own
-// name gets from cargo: kRustDriver, which sccache takes for rustc only when
-// its `-vV` says so (detect.h). Everything else is kC: what cc-rs runs, a C or
-// C++ compiler, which sccache detects by running it.
+// kRustDriver when its arguments are rustc's (`--crate-name`, `--crate-type`,
+// `--edition`, `--emit`, `--print`, `--cfg`, `--codegen`, `--extern`, ...,
+// `-vV`, `-Cfoo`, `-Zfoo`), as a rustc driver under its own name gets from
+// cargo; sccache takes such a driver for rustc only when its `-vV` says so
+// (detect.h). Everything else is kC: what cc-rs runs, a C or C++ compiler,
+// which sccache detects by running it.
 enum class CompilerKind { kRust, kRustDriver, kC };
 CompilerKind KindOf(absl::string_view compiler, absl::Span<const absl::string_view> args,
                     bool cargo_set);

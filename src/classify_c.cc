@@ -44,6 +44,8 @@ constexpr CFlag kFlags[] = {
     {"-fprofile-instr-use", true, "-fno-profile-instr-use", Rule::kProfileUse},
     {"-fprofile-sample-use", true, "-fno-profile-sample-use", Rule::kProfileUse},
     {"-fauto-profile", true, "-fno-auto-profile", Rule::kProfileUse},
+    {"-fbranch-probabilities", false, "-fno-branch-probabilities", Rule::kProfileUse},
+    {"-pg", false, "", Rule::kProfiling},
     {"-fprofile-instrument-use-path", true, "", Rule::kProfileUse},
     {"/USEPROFILE", true, "", Rule::kProfileUse},
     {"/LTCG:PGOPTIMIZE", false, "", Rule::kProfileUse},
@@ -52,15 +54,19 @@ constexpr CFlag kFlags[] = {
 constexpr int kFlagCount = sizeof(kFlags) / sizeof(kFlags[0]);
 
 // Whether `arg` spells `flag`: exactly, or with its value after `=` (or `:`
-// for MSVC's). MSVC takes its options after `-` as after `/`.
-bool Spells(absl::string_view arg, const CFlag& flag) {
+// for MSVC's). MSVC's are read in any case (its linker's are), and after `-`
+// as after `/` only for cl and clang-cl (`msvc`): to gcc, `-USEPROFILE`
+// undefines a macro.
+bool Spells(absl::string_view arg, const CFlag& flag, bool msvc) {
   absl::string_view name = flag.spelling;
   if (name[0] == '/') {
-    if (arg.empty() || (arg[0] != '/' && arg[0] != '-')) return false;
+    if (arg.empty() || !(arg[0] == '/' || (msvc && arg[0] == '-'))) return false;
     arg.remove_prefix(1);
     name.remove_prefix(1);
+    if (!absl::StartsWithIgnoreCase(arg, name)) return false;
+  } else if (!absl::StartsWith(arg, name)) {
+    return false;
   }
-  if (!absl::StartsWith(arg, name)) return false;
   if (arg.size() == name.size()) return true;
   const char next = arg[name.size()];
   return flag.takes_value && (next == '=' || (flag.spelling[0] == '/' && next == ':'));
@@ -73,6 +79,10 @@ Decision ClassifyC(absl::string_view compiler, absl::Span<const absl::string_vie
   if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect, -1, {}};
   if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache, -1, {}};
 
+  // cl's and clang-cl's file stem (any case, `.exe` or not).
+  absl::string_view name = compiler.substr(compiler.find_last_of("/\\") + 1);
+  if (absl::EndsWithIgnoreCase(name, ".exe")) name.remove_suffix(4);
+  const bool msvc = absl::EqualsIgnoreCase(name, "cl") || absl::EqualsIgnoreCase(name, "clang-cl");
   // For each flag, the argument that turned it on last, or -1 when it is off.
   int on_at[kFlagCount];
   for (int& at : on_at) at = -1;
@@ -85,7 +95,7 @@ Decision ClassifyC(absl::string_view compiler, absl::Span<const absl::string_vie
     if (absl::StartsWith(arg, "/clang:") || absl::StartsWith(arg, "-clang:")) arg.remove_prefix(7);
     if (arg.size() < 2 || (arg[0] != '-' && arg[0] != '/')) continue;
     for (int f = 0; f < kFlagCount; ++f) {
-      if (Spells(arg, kFlags[f])) {
+      if (Spells(arg, kFlags[f], msvc)) {
         on_at[f] = i;
       } else if (!kFlags[f].negation.empty() && arg == kFlags[f].negation) {
         on_at[f] = -1;

@@ -13,10 +13,12 @@ namespace rustc_shim {
 // Classifies a C or C++ compiler's arguments (compiler excluded), with the
 // same policy and rules as Classify: coverage (`--coverage`, `-fprofile-arcs`,
 // `-ftest-coverage`, `-fcoverage-mapping`), profiling (`-fprofile-generate`,
-// `-fcs-profile-generate`, `-fprofile-instr-generate`, MSVC's `/GENPROFILE`,
-// `/FASTGENPROFILE`, `/LTCG:PGINSTRUMENT`) and profile use (`-fprofile-use`,
-// `-fprofile-instr-use`, `-fprofile-sample-use`, `-fauto-profile`,
-// `/USEPROFILE`, `/LTCG:PGOPTIMIZE`, `/LTCG:PGUPDATE`) route direct, each
+// `-fcs-profile-generate`, `-fprofile-instr-generate`, `-pg`, MSVC's
+// `/GENPROFILE`, `/FASTGENPROFILE`, `/LTCG:PGINSTRUMENT`) and profile use
+// (`-fprofile-use`, `-fprofile-instr-use`, `-fprofile-sample-use`,
+// `-fauto-profile`, `-fbranch-probabilities`, `/USEPROFILE`,
+// `/LTCG:PGOPTIMIZE`, `/LTCG:PGUPDATE`; any case, and after `-` too for a
+// `compiler` named cl or clang-cl) route direct, each
 // turned off again by its `-fno-` form where gcc or clang have one, the last
 // occurrence winning; clang-cl's `/clang:` prefix is looked through. A
 // response file (`@path`) routes direct unread (rule kArgfileSccache): its

@@ -1,11 +1,9 @@
 #include "detect.h"
 
 #include <string>
-#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
 #include "platform.h"
 
 namespace rustc_shim {
@@ -14,19 +12,23 @@ std::string NotRustcForSccache(const std::string& compiler_path) {
   std::string program = compiler_path;
   std::string flag = "-vV";
   char* argv[] = {program.data(), flag.data(), nullptr};
-  std::string out;
-  const std::function<void(absl::string_view)> to_out = [&out](absl::string_view bytes) {
-    if (out.size() < 64) out.append(bytes.data(), bytes.size());
-  };
-  ChildStatus status = RunChild(program.c_str(), argv, {}, [](absl::string_view) {}, &to_out);
-  if (!status.started) {
-    return absl::StrCat(compiler_path, " -vV could not run (", ErrorText(status.start_error), ")");
+  ProbeResult probe = RunProbe(program.c_str(), argv, kProbeTimeoutMs);
+  if (!probe.started) {
+    return absl::StrCat(compiler_path, " -vV could not run (", ErrorText(probe.start_error), ")");
   }
-  if (absl::StartsWith(out, "rustc ")) return "";
-  std::string first = out.substr(0, out.find('\n'));
+  if (probe.timed_out) {
+    return absl::StrCat(compiler_path, " -vV did not answer within ",
+                        std::to_string(kProbeTimeoutMs / 1000), " s");
+  }
+  // sccache wants the run to succeed as well (run_input_output).
+  if (probe.exited && probe.code == 0 && absl::StartsWith(probe.out, "rustc ")) return "";
+  std::string first = probe.out.substr(0, probe.out.find('\n'));
   return absl::StrCat(compiler_path, " -vV does not answer 'rustc ...' (",
                       first.empty() ? "nothing on stdout" : absl::StrCat("'", first, "'"),
-                      status.exited ? "" : ", killed",
+                      probe.exited ? "" : ", killed",
+                      probe.exited && probe.code != 0
+                          ? absl::StrCat(", exit ", std::to_string(probe.code))
+                          : "",
                       "): no sccache takes it for rustc (detect_compiler)");
 }
 

@@ -8,13 +8,18 @@
 
 namespace rustc_shim {
 
-// Runs `compiler_path -vV` (environment and stdin inherited, stderr dropped) and returns "" when its standard output starts with "rustc ",
-// else why not, for the log. That is the one test sccache 0.10 to 0.19 put
-// such a compiler to (src/compiler/compiler.rs: detect_compiler falls back to
-// resolve_rust_compiler for a name it does not know, and takes its `-vV` for
-// rustc's only when it starts so); sccache 0.4 takes no such compiler at all,
-// and so fails it as well, after which rustc-shim compiles directly: asking
-// only the compiler is right for every version.
+// How long the `-vV` probe may take before the driver counts as one that
+// does not answer (a rustup proxy answers in about 50 ms), in milliseconds.
+constexpr int kProbeTimeoutMs = 10000;
+
+// Runs `compiler_path -vV` (RunProbe: stdin from the null device, stderr
+// dropped, at most kProbeTimeoutMs) and returns "" when it exits 0 and its
+// stdout starts with "rustc ", else why not, for the log. That is the one
+// test sccache 0.10 to 0.19 put such a compiler to (src/compiler/compiler.rs:
+// detect_compiler falls back to resolve_rust_compiler for a name it does not
+// know, which takes a successful `-vV` for rustc's only when it starts so).
+// sccache 0.4 takes no such compiler at all: a driver that passes this test
+// still gets its refusal there, and then runs directly.
 std::string NotRustcForSccache(const std::string& compiler_path);
 
 }  // namespace rustc_shim

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -30,7 +31,8 @@ std::string LineEnding(absl::string_view text) {
 // The byte offset of toml++'s position (1-based line, 1-based column counted
 // in code points) in `text`.
 size_t Offset(absl::string_view text, const toml::source_position& position) {
-  size_t offset = 0;
+  // toml++ counts the first line's columns after a UTF-8 byte order mark.
+  size_t offset = position.line == 1 && absl::StartsWith(text, "\xEF\xBB\xBF") ? 3 : 0;
   for (toml::source_index line = 1; line < position.line; ++line) {
     size_t newline = text.find('\n', offset);
     if (newline == absl::string_view::npos) return text.size();
@@ -57,6 +59,7 @@ size_t NextLine(absl::string_view text, size_t offset) {
 std::string LinesAround(absl::string_view text, size_t begin, size_t end) {
   size_t first = text.rfind('\n', begin == 0 ? 0 : begin - 1);
   first = first == absl::string_view::npos || begin == 0 ? 0 : first + 1;
+  if (first == 0 && absl::StartsWith(text, "\xEF\xBB\xBF")) first = 3;  // not shown
   size_t last = text.find('\n', end);
   if (last == absl::string_view::npos) last = text.size();
   std::string lines(text.substr(first, last - first));
@@ -300,11 +303,13 @@ std::string DirectoryOf(const std::string& path) {
 
 // The workspace root cargo reports for the current directory (cargo
 // locate-project --workspace, with the cargo of CARGO or PATH), or nullopt and
-// why not in `problem`.
-std::optional<std::string> WorkspaceRoot(const LocateEnv& env, std::string* problem) {
+// why not in `problem`; `cargo_found` says whether there was a cargo to ask.
+std::optional<std::string> WorkspaceRoot(const LocateEnv& env, std::string* problem,
+                                         bool* cargo_found) {
   std::string name = Env("CARGO").value_or("");
   if (name.empty()) name = "cargo";
   std::optional<std::string> cargo = FindProgram(name, env, nullptr);
+  *cargo_found = cargo.has_value();
   if (!cargo) {
     *problem = absl::StrCat(name, " not found");
     return std::nullopt;
@@ -379,7 +384,16 @@ int Init(const char* argv0, absl::Span<char* const> args) {
     cargo_dir = cargo_home;
   } else {
     std::string problem;
-    std::optional<std::string> root = WorkspaceRoot(locate, &problem);
+    bool cargo_found = false;
+    std::optional<std::string> root = WorkspaceRoot(locate, &problem, &cargo_found);
+    if (!root && cargo_found) {
+      // cargo itself cannot tell (a broken configuration, no toolchain, no
+      // Cargo.toml here): writing into the current directory would guess.
+      WriteStderr(absl::StrCat("rustc-shim --init: ", problem,
+                               ": cannot tell which project this is. Run it where cargo "
+                               "works, or use --global. Nothing was written.\n"));
+      return 1;
+    }
     if (!root) {
       absl::StrAppend(&report, "note: ", problem, ": using the current directory ", cwd,
                       " as the project's root\n");
@@ -431,6 +445,25 @@ int Init(const char* argv0, absl::Span<char* const> args) {
       break;
   }
 
+  // What the alias points at: the path this rustc-shim was started by (made
+  // absolute, or found on PATH) when it is this file, else the file itself.
+  // The path a user runs is the stable one: a package manager's versioned
+  // directory behind it changes at an upgrade, and a link to it would dangle.
+  std::string target = self;
+  {
+    absl::string_view started(argv0 == nullptr ? "" : argv0);
+    std::optional<std::string> path;
+    if (started.find_first_of(windows ? "/\\" : "/") != absl::string_view::npos) {
+      const bool absolute =
+          started[0] == '/' ||
+          (windows && (started[0] == '\\' || (started.size() > 2 && started[1] == ':')));
+      path = absolute ? std::string(started) : JoinPath(cwd, started);
+    } else if (!started.empty()) {
+      path = FindProgram(started, locate, nullptr);
+      if (path && !path->empty() && (*path)[0] != '/' && !windows) path = JoinPath(cwd, *path);
+    }
+    if (path && SameFile(*path, self)) target = *path;
+  }
   const bool alias_changes = !IsThisShim(alias, self, alias);
   const bool alias_exists = ReadFile(alias).ok() || IsExecutableFile(alias);
   const bool file_changes = edit.outcome == EditOutcome::kChanged;
@@ -438,17 +471,20 @@ int Init(const char* argv0, absl::Span<char* const> args) {
     if (!check) {
       const std::string dir = DirectoryOf(alias);
       std::string error = MakeDirectories(dir);
-      ErrorOr<std::string> made = error.empty() ? MakeAlias(self, alias) : Error{error};
+      ErrorOr<std::string> made = error.empty() ? MakeAlias(target, alias) : Error{error};
+      if (made.ok() && !IsThisShim(alias, self, alias)) {
+        made = Error{"the alias made does not run this rustc-shim"};
+      }
       if (!made.ok()) {
         WriteStderr(absl::StrCat(report, "rustc-shim --init: cannot make the alias ", alias,
                                  ": ", made.error(), ". ", nothing));
         return 1;
       }
       absl::StrAppend(&report, alias_exists ? "replaced" : "created", " the alias ", alias,
-                      " -> ", self, " (", *made, ")\n");
+                      " -> ", target, " (", *made, ")\n");
     } else {
       absl::StrAppend(&report, "would ", alias_exists ? "replace" : "create", " the alias ",
-                      alias, " -> ", self, alias_exists ? " (it is not this rustc-shim)" : "",
+                      alias, " -> ", target, alias_exists ? " (it is not this rustc-shim)" : "",
                       "\n");
     }
   } else {

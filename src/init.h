@@ -62,8 +62,9 @@ bool IsThisShim(const std::string& path, const std::string& self, const std::str
 
 // Runs `rustc-shim --init` with the options after it (`args`). The report goes
 // to stdout, refusals and errors to stderr. Returns 0 when the configuration
-// is set (or, with --check, would not change), 1 when it would change (with
-// --check) or was refused, 2 for a usage error.
+// is set (or, with --check, would not change); 1 when it would change (with
+// --check), was refused, or could not be read or written (cargo cannot tell
+// the project, a file or the alias cannot be made); 2 for a usage error.
 int Init(const char* argv0, absl::Span<char* const> args);
 
 }  // namespace rustc_shim

@@ -45,9 +45,10 @@ bool SameFile(const std::string& a, const std::string& b);
 // on success (also when it exists already), else why not.
 std::string MakeDirectories(const std::string& path);
 
-// Makes `bytes` the whole content of `path`: created when missing, else
-// truncated and written in place, so that a symbolic link stays one and the
-// file keeps its permissions. Returns an empty string on success, else why not.
+// Makes `bytes` the whole content of `path`: written to a new file beside it
+// (beside the file a symbolic link names, so the link stays one), with the old
+// file's permissions, then renamed over it, so that nobody ever reads half of
+// it. Returns an empty string on success, else why not.
 std::string WriteWholeFile(const std::string& path, absl::string_view bytes);
 
 // Makes `alias` start `target` (an absolute path): on POSIX a symbolic link
@@ -128,6 +129,25 @@ struct ChildStatus {
 ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& env,
                      const std::function<void(absl::string_view)>& on_stderr,
                      const std::function<void(absl::string_view)>* on_stdout = nullptr);
+
+// What RunProbe saw: whether the program started (else `start_error`),
+// whether it ran past the time limit and was killed, how it ended, and the
+// first bytes of its stdout (at most 4 KiB).
+struct ProbeResult {
+  bool started = false;
+  int start_error = 0;
+  bool timed_out = false;
+  bool exited = false;  // exited normally with `code`
+  int code = 0;
+  std::string out;
+};
+
+// Runs `program` with `argv` (null-terminated) to ask it something: stdin
+// from the null device, stderr dropped, stdout kept, the environment
+// inherited, and killed after `timeout_ms` milliseconds. No signal is passed
+// on (a Ctrl-C ends the probe and this process alike, as they share the
+// terminal's process group).
+ProbeResult RunProbe(const char* program, char* const* argv, int timeout_ms);
 
 // Ends this process the way `status` says the child ended: the same exit
 // code, or death by the same signal.

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__APPLE__)
@@ -168,32 +169,54 @@ std::string MakeDirectories(const std::string& path) {
   // Each prefix that ends before a `/`, then the whole path.
   for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
     const std::string dir = path.substr(0, end);
-    if (!dir.empty() && ::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
-      return absl::StrCat(dir, ": ", ::strerror(errno));
-    }
+    // Only the whole path's outcome counts: a parent may answer EACCES or
+    // EROFS to mkdir and still be there.
+    if (!dir.empty()) ::mkdir(dir.c_str(), 0777);
     if (end == std::string::npos) break;
   }
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return absl::StrCat(path, ": not a directory");
-  }
+  if (::stat(path.c_str(), &st) != 0) return absl::StrCat(path, ": ", ::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return absl::StrCat(path, ": not a directory");
   return "";
 }
 
 std::string WriteWholeFile(const std::string& path, absl::string_view bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  // Through a symbolic link to the file it names, so that the link stays one.
+  std::string target = path;
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) != nullptr) target = resolved;
+  // A new file beside the old one, renamed over it once it is whole: a full
+  // disk or a reader meanwhile never sees half a file.
+  std::string temporary = absl::StrCat(target, ".rustc-shim-XXXXXX");
+  int fd = ::mkstemp(temporary.data());
   if (fd < 0) return ::strerror(errno);
+  auto fail = [&](int error) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return std::string(::strerror(error));
+  };
+  struct stat st;
+  const mode_t mode = ::stat(target.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+  if (::fchmod(fd, mode) != 0) return fail(errno);
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      return ::strerror(saved);
+      return fail(errno);
     }
     bytes.remove_prefix(static_cast<size_t>(n));
   }
-  if (::close(fd) != 0) return ::strerror(errno);
+  if (::fsync(fd) != 0) return fail(errno);
+  if (::close(fd) != 0) {
+    int saved = errno;
+    ::unlink(temporary.c_str());
+    return ::strerror(saved);
+  }
+  if (::rename(temporary.c_str(), target.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temporary.c_str());
+    return ::strerror(saved);
+  }
   return "";
 }
 
@@ -312,7 +335,7 @@ bool MakePipe(int fds[2], bool nonblocking) {
 // posix_spawn walks every signal's disposition in the child before the exec
 // (over a hundred system calls), which execve does by itself for free.
 pid_t Spawn(const char* program, char* const* argv, char* const* envp, int err_fd, int out_fd,
-            int* error) {
+            int* error, int in_fd = -1) {
   sigset_t all, old;
   sigfillset(&all);
   // No handler of this process may run in the child, which shares its memory
@@ -324,7 +347,8 @@ pid_t Spawn(const char* program, char* const* argv, char* const* envp, int err_f
     // Only system calls from here on: the memory is the parent's. (dup2 onto
     // itself would keep close-on-exec: a pipe can be fd 1 or 2 only when the
     // shim was started with them closed.)
-    for (auto [from, to] : {std::pair{err_fd, STDERR_FILENO}, std::pair{out_fd, STDOUT_FILENO}}) {
+    for (auto [from, to] : {std::pair{err_fd, STDERR_FILENO}, std::pair{out_fd, STDOUT_FILENO},
+                            std::pair{in_fd, STDIN_FILENO}}) {
       if (from < 0) continue;
       if ((from == to ? ::fcntl(to, F_SETFD, 0) : ::dup2(from, to)) < 0) {
         child_error = errno;
@@ -372,6 +396,68 @@ bool Drain(int fd, const std::function<void(absl::string_view)>& sink) {
 }
 
 }  // namespace
+
+ProbeResult RunProbe(const char* program, char* const* argv, int timeout_ms) {
+  ProbeResult result;
+  int out_pipe[2];
+  const int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int null_out = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_in < 0 || null_out < 0 || !MakePipe(out_pipe, true)) {
+    result.start_error = errno;
+    if (null_in >= 0) ::close(null_in);
+    if (null_out >= 0) ::close(null_out);
+    return result;
+  }
+  int error = 0;
+  pid_t pid = Spawn(program, argv, environ, null_out, out_pipe[1], &error, null_in);
+  ::close(null_in);
+  ::close(null_out);
+  ::close(out_pipe[1]);
+  if (pid < 0) {
+    ::close(out_pipe[0]);
+    result.start_error = error;
+    return result;
+  }
+  result.started = true;
+  struct timespec start;
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  auto elapsed_ms = [&start] {
+    struct timespec now;
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+  };
+  // Read until the child is gone (a grandchild may keep the pipe open) or
+  // the time is up.
+  const std::function<void(absl::string_view)> keep = [&result](absl::string_view bytes) {
+    if (result.out.size() < 4096) {
+      absl::string_view kept = bytes.substr(0, 4096 - result.out.size());
+      result.out.append(kept.data(), kept.size());
+    }
+  };
+  bool open = true;
+  int wait_status = 0;
+  for (;;) {
+    pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) break;
+    if (elapsed_ms() >= timeout_ms) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &wait_status, 0);
+      result.timed_out = true;
+      break;
+    }
+    struct pollfd fd = {open ? out_pipe[0] : -1, POLLIN, 0};
+    ::poll(&fd, 1, 10);
+    if (open && fd.revents != 0) open = Drain(out_pipe[0], keep);
+  }
+  if (open) Drain(out_pipe[0], keep);
+  ::close(out_pipe[0]);
+  if (!result.timed_out && WIFEXITED(wait_status)) {
+    result.exited = true;
+    result.code = WEXITSTATUS(wait_status);
+  }
+  return result;
+}
 
 ChildStatus RunChild(const char* program, char* const* argv, const EnvChanges& env,
                      const std::function<void(absl::string_view)>& on_stderr,

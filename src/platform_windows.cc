@@ -129,7 +129,7 @@ std::wstring EnvironmentFor(const EnvChanges& env) {
 // is the command line's first word: CreateProcessW searches PATH for a bare
 // name and adds .exe where it has no extension.
 HANDLE Start(char* const* argv, const std::wstring& environment, HANDLE stderr_handle,
-             HANDLE stdout_handle, DWORD* error) {
+             HANDLE stdout_handle, DWORD* error, HANDLE stdin_handle = nullptr) {
   std::vector<const char*> args;
   for (char* const* a = argv; *a != nullptr; ++a) args.push_back(*a);
   std::wstring command_line = Wide(WindowsCommandLine(args));
@@ -137,7 +137,7 @@ HANDLE Start(char* const* argv, const std::wstring& environment, HANDLE stderr_h
   STARTUPINFOW startup = {};
   startup.cb = sizeof startup;
   startup.dwFlags = STARTF_USESTDHANDLES;
-  startup.hStdInput = ::GetStdHandle(STD_INPUT_HANDLE);
+  startup.hStdInput = stdin_handle != nullptr ? stdin_handle : ::GetStdHandle(STD_INPUT_HANDLE);
   startup.hStdOutput = stdout_handle != nullptr ? stdout_handle : ::GetStdHandle(STD_OUTPUT_HANDLE);
   startup.hStdError = stderr_handle != nullptr ? stderr_handle : ::GetStdHandle(STD_ERROR_HANDLE);
   PROCESS_INFORMATION info = {};
@@ -262,21 +262,41 @@ std::string MakeDirectories(const std::string& path) {
 }
 
 std::string WriteWholeFile(const std::string& path, absl::string_view bytes) {
-  // OPEN_ALWAYS and then truncating keeps the file's own attributes and
-  // security, as writing in place does on POSIX.
-  HANDLE file = ::CreateFileW(Wide(path).c_str(), GENERIC_WRITE, FILE_SHARE_READ, nullptr,
-                              OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  // A new file beside the old one, moved over it once it is whole, so that a
+  // full disk or a reader meanwhile never sees half a file; ReplaceFileW
+  // keeps the old file's attributes and security.
+  const std::wstring target = Wide(path);
+  const std::wstring temporary =
+      Wide(absl::StrCat(path, ".rustc-shim-", std::to_string(::GetCurrentProcessId())));
+  HANDLE file = ::CreateFileW(temporary.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
+                              FILE_ATTRIBUTE_NORMAL, nullptr);
   if (file == INVALID_HANDLE_VALUE) return ErrorText(static_cast<int>(::GetLastError()));
-  bool ok = ::SetEndOfFile(file) != 0;
+  bool ok = true;
+  DWORD error = 0;
   while (ok && !bytes.empty()) {
     DWORD written = 0;
     DWORD chunk = static_cast<DWORD>(std::min<size_t>(bytes.size(), 1u << 30));
-    ok = ::WriteFile(file, bytes.data(), chunk, &written, nullptr) != 0 && written > 0;
+    ok = ::WriteFile(file, bytes.data(), chunk, &written, nullptr) != 0;
+    if (!ok) error = ::GetLastError();
     bytes.remove_prefix(written);
   }
-  std::string error = ok ? "" : ErrorText(static_cast<int>(::GetLastError()));
+  if (ok && !::FlushFileBuffers(file)) {
+    ok = false;
+    error = ::GetLastError();
+  }
   ::CloseHandle(file);
-  return error;
+  if (ok && ::GetFileAttributesW(target.c_str()) != INVALID_FILE_ATTRIBUTES) {
+    ok = ::ReplaceFileW(target.c_str(), temporary.c_str(), nullptr,
+                        REPLACEFILE_IGNORE_MERGE_ERRORS, nullptr, nullptr) != 0;
+  } else if (ok) {
+    ok = ::MoveFileExW(temporary.c_str(), target.c_str(), MOVEFILE_REPLACE_EXISTING) != 0;
+  }
+  if (!ok) {
+    if (error == 0) error = ::GetLastError();
+    ::DeleteFileW(temporary.c_str());
+    return ErrorText(static_cast<int>(error));
+  }
+  return "";
 }
 
 ErrorOr<std::string> MakeAlias(const std::string& target, const std::string& alias) {
@@ -398,6 +418,71 @@ ChildStatus RunChild(const char*, char* const* argv, const EnvChanges& env,
   status.exited = true;
   status.code = static_cast<int>(code);
   return status;
+}
+
+ProbeResult RunProbe(const char*, char* const* argv, int timeout_ms) {
+  ProbeResult result;
+  SECURITY_ATTRIBUTES inherit = {sizeof inherit, nullptr, TRUE};
+  HANDLE out_read = nullptr, out_write = nullptr;
+  HANDLE null_in = ::CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                 &inherit, OPEN_EXISTING, 0, nullptr);
+  HANDLE null_out = ::CreateFileW(L"NUL", GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                  &inherit, OPEN_EXISTING, 0, nullptr);
+  if (null_in == INVALID_HANDLE_VALUE || null_out == INVALID_HANDLE_VALUE ||
+      !::CreatePipe(&out_read, &out_write, &inherit, 0)) {
+    result.start_error = static_cast<int>(::GetLastError());
+    if (null_in != INVALID_HANDLE_VALUE) ::CloseHandle(null_in);
+    if (null_out != INVALID_HANDLE_VALUE) ::CloseHandle(null_out);
+    return result;
+  }
+  ::SetHandleInformation(out_read, HANDLE_FLAG_INHERIT, 0);
+  DWORD error = 0;
+  HANDLE process = Start(argv, EnvironmentFor({}), null_out, out_write, &error, null_in);
+  ::CloseHandle(null_in);
+  ::CloseHandle(null_out);
+  ::CloseHandle(out_write);
+  if (process == nullptr) {
+    ::CloseHandle(out_read);
+    result.start_error = static_cast<int>(error);
+    return result;
+  }
+  result.started = true;
+  char buffer[4096];
+  auto drain = [&] {
+    DWORD available = 0;
+    while (::PeekNamedPipe(out_read, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
+      DWORD n = 0;
+      if (!::ReadFile(out_read, buffer, std::min<DWORD>(available, sizeof buffer), &n, nullptr) ||
+          n == 0) {
+        return;
+      }
+      if (result.out.size() < 4096) {
+        result.out.append(buffer, std::min<size_t>(n, 4096 - result.out.size()));
+      }
+    }
+  };
+  const ULONGLONG deadline = ::GetTickCount64() + static_cast<ULONGLONG>(timeout_ms);
+  for (;;) {
+    DWORD waited = ::WaitForSingleObject(process, 5);
+    drain();
+    if (waited != WAIT_TIMEOUT) break;
+    if (::GetTickCount64() >= deadline) {
+      ::TerminateProcess(process, 1);
+      ::WaitForSingleObject(process, INFINITE);
+      result.timed_out = true;
+      break;
+    }
+  }
+  drain();
+  ::CloseHandle(out_read);
+  DWORD code = 1;
+  ::GetExitCodeProcess(process, &code);
+  ::CloseHandle(process);
+  if (!result.timed_out) {
+    result.exited = true;
+    result.code = static_cast<int>(code);
+  }
+  return result;
 }
 
 void ExitLike(const ChildStatus& status) { ::ExitProcess(static_cast<UINT>(status.code)); }

@@ -237,12 +237,19 @@ python3 - "$E2E_DIR/real_shim.log" "${crates[@]%%=*}" >"$E2E_DIR/per-crate.txt" 
 import os, re, sys
 log, crates = sys.argv[1], sys.argv[2:]
 count = {c: 0 for c in crates}
+# Each invocation logs its decision (info) and then its argv (debug), under
+# its own pid: only those decided "cache: a C/C++ compile" count.
+cached = set()
 for line in open(log, errors="replace"):
-    m = re.search(r" argv: (\S+) (\S+) (.*)", line)
-    if not m or os.path.basename(m.group(2)).split(".")[0] in ("rustc", "clippy-driver"):
+    m = re.search(r"rustc-shim\[(\d+)\] info: cache: a C/C\+\+ compile", line)
+    if m:
+        cached.add(m.group(1))
+        continue
+    m = re.search(r"rustc-shim\[(\d+)\] debug: argv: (\S+) (\S+) (.*)", line)
+    if not m or m.group(1) not in cached:
         continue
     for c in crates:
-        if re.search(r"/build/%s-[0-9a-f]+/out/" % re.escape(c), m.group(3)):
+        if re.search(r"/build/%s-[0-9a-f]+/out/" % re.escape(c), m.group(4)):
             count[c] += 1
 for c in crates:
     print(c, count[c])

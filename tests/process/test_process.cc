@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <regex>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -718,7 +719,7 @@ TEST_CASE("rustc-shim on PATH as sccache is skipped: no loop") {
   }
 }
 
-TEST_CASE("cc-rs's C compiles through the alias named sccache: cached, or direct when instrumented") {
+TEST_CASE("cc-rs's C compiles through the alias named sccache: cached, direct when instrumented") {
   // cc-rs runs `$RUSTC_WRAPPER CC ARGS...` when RUSTC_WRAPPER's file stem is
   // sccache; --init points cargo at such an alias of rustc-shim.
   Sandbox box;
@@ -798,6 +799,32 @@ TEST_CASE("a rustc driver under its own name: sccache only when its -vV answers 
   CHECK(records[2].argv == V{driver, "-vV"});
   CHECK(records[3].tool == "sccache");
   CHECK(records[4].argv == args);
+}
+
+TEST_CASE("the -vV probe of a driver reads nothing of the compile's stdin") {
+  Sandbox box;
+  const std::string driver = box.bin() + "/probe-driver";
+  {
+    std::ofstream script(driver);
+    script << "#!/bin/sh\n"
+              "if [ \"$1\" = -vV ]; then\n"
+              "  cat > \"$PROBE_STDIN\"; echo 'probe-driver 1.0'; exit 0\n"
+              "fi\n"
+              "cat > \"$COMPILE_STDIN\"\n";
+  }
+  REQUIRE(chmod(driver.c_str(), 0755) == 0);
+  box.env["PATH"] = box.bin() + ":/usr/bin:/bin";
+  box.env["PROBE_STDIN"] = box.dir() + "/probe-stdin";
+  box.env["COMPILE_STDIN"] = box.dir() + "/compile-stdin";
+  box.env["SHIM_LOG"] = "info:" + box.dir() + "/shim.log";
+  RunResult r =
+      box.Run({driver, "--crate-name", "dep", "--edition=2021", "src/lib.rs"}, "USERINPUT");
+  CHECK(r.exit_code == 0);
+  CHECK(box.Read("shim.log").find("-vV does not answer 'rustc ...' ('probe-driver 1.0')") !=
+        std::string::npos);
+  CHECK(access((box.dir() + "/probe-stdin").c_str(), F_OK) == 0);  // the probe ran
+  CHECK(box.Read("probe-stdin").empty());
+  CHECK(box.Read("compile-stdin") == "USERINPUT");
 }
 
 TEST_CASE("a copy of rustc-shim on PATH as sccache: no loop") {

@@ -57,6 +57,12 @@ const Case kCases[] = {
     {"-fprofile-instr-use=/p/x.profdata -c a.c", D, Rule::kProfileUse, 0},
     {"-fprofile-sample-use=/p/x.prof -c a.c", D, Rule::kProfileUse, 0},
     {"-fauto-profile=/p/x.afdo -c a.c", D, Rule::kProfileUse, 0},
+    {"-fbranch-probabilities -c a.c", D, Rule::kProfileUse, 0},
+    {"-fbranch-probabilities -fno-branch-probabilities -c a.c", K, Rule::kDefault, -1},
+    {"-pg -c a.c", D, Rule::kProfiling, 0},
+    {"-pgx -c a.c", K, Rule::kDefault, -1},
+    // To gcc, -USEPROFILE undefines a macro.
+    {"-USEPROFILE -c a.c", K, Rule::kDefault, -1},
     {"-Xclang -fprofile-instrument-use-path=/p -c a.c", D, Rule::kProfileUse, 1},
     {"-fprofile-use -fno-profile-use -c a.c", K, Rule::kDefault, -1},
     // Precedence: coverage, then profiling, then profile use.
@@ -65,8 +71,9 @@ const Case kCases[] = {
     // MSVC and clang-cl.
     {"-nologo -MD -O2 -Brepro -Fo/t/a.o -c a.c", K, Rule::kDefault, -1},
     {"/nologo /c a.c /link /GENPROFILE", D, Rule::kProfiling, 4},
+    {"/c a.c /link /genprofile", D, Rule::kProfiling, 3},
     {"/c a.c /link /FASTGENPROFILE:PGD=x.pgd", D, Rule::kProfiling, 3},
-    {"-c a.c -link -USEPROFILE:PGD=x.pgd", D, Rule::kProfileUse, 3},
+    {"/c a.c /link /UseProfile:PGD=x.pgd", D, Rule::kProfileUse, 3},
     {"/c a.c /link /LTCG:PGINSTRUMENT", D, Rule::kProfiling, 3},
     {"/c a.c /link /LTCG:PGOPTIMIZE", D, Rule::kProfileUse, 3},
     {"/c a.c /clang:-fprofile-instr-generate", D, Rule::kProfiling, 2},
@@ -95,6 +102,14 @@ TEST_CASE("C and C++ instrumentation flags route direct") {
     CHECK(RuleName(d.rule) == RuleName(c.rule));
     CHECK(d.index == c.index);
   }
+}
+
+TEST_CASE("MSVC's options after `-` only for cl and clang-cl") {
+  std::vector<absl::string_view> args = {"-c", "a.c", "-link", "-USEPROFILE:PGD=x.pgd"};
+  CHECK(ClassifyC("cl.exe", args, {}).rule == Rule::kProfileUse);
+  CHECK(ClassifyC("C:\\VS\\bin\\CL.EXE", args, {}).rule == Rule::kProfileUse);
+  CHECK(ClassifyC("clang-cl", args, {}).rule == Rule::kProfileUse);
+  CHECK(ClassifyC("cc", args, {}).rule == Rule::kDefault);
 }
 
 TEST_CASE("ClassifyC: SHIM_MODE and SHIM_BYPASS as for rustc") {
@@ -132,6 +147,14 @@ TEST_CASE("KindOf tells rustc from a C compiler as sccache does") {
   CHECK(Kind("/t/bin/my-driver", "-vV") == V);
   CHECK(Kind("/t/bin/my-driver", "- --crate-name ___ --print=file-names") == V);
   CHECK(Kind("/t/bin/my-driver", "--emit=dep-info,metadata x.rs") == V);
+  CHECK(Kind("/t/bin/my-driver", "-Cinstrument-coverage src/main.rs") == V);
+  CHECK(Kind("/t/bin/my-driver", "--codegen instrument-coverage src/main.rs") == V);
+  CHECK(Kind("/t/bin/my-driver", "-Zunstable-options x.rs") == V);
+  CHECK(Kind("/t/bin/my-driver", "--cfg feature=\"x\" x.rs") == V);
+  // gcc's own -C and -CC, and -Wl,-zdefs, are not rustc's.
+  CHECK(Kind("cc", "-C -E a.c") == C);
+  CHECK(Kind("cc", "-CC -E a.c") == C);
+  CHECK(Kind("cc", "-Wl,-zdefs -c a.c") == C);
   // What cc-rs runs.
   CHECK(Kind("cc", "-O0 -ffunction-sections -fPIC -o /t/a.o -c a.c") == C);
   CHECK(Kind("c++", "-std=c++17 -c a.cpp") == C);

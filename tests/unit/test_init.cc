@@ -134,6 +134,17 @@ TEST_CASE("another wrapper: refused, then replaced with --replace") {
                              "' # the cache\n");
 }
 
+TEST_CASE("a UTF-8 byte order mark stays, and the first line's value is found after it") {
+  const std::string bom = "\xEF\xBB\xBF";
+  ConfigEdit edit = Set(bom + "build.rustc-wrapper = \"/usr/bin/rustc-shim\"\n");
+  REQUIRE(edit.outcome == EditOutcome::kChanged);
+  CHECK(edit.text == bom + "build.rustc-wrapper = '" + kAlias + "'\n");
+  CHECK(edit.old_lines == "build.rustc-wrapper = \"/usr/bin/rustc-shim\"");
+  ConfigEdit table = Set(bom + "[build]\njobs = 2\n");
+  REQUIRE(table.outcome == EditOutcome::kChanged);
+  CHECK(table.text == bom + "[build]\nrustc-wrapper = '" + kAlias + "'\njobs = 2\n");
+}
+
 TEST_CASE("an empty wrapper (turned off): refused, then replaced with --replace") {
   const std::string text = "[build]\nrustc-wrapper = ''\n";
   CHECK(Set(text).outcome == EditOutcome::kEmptyWrapper);
