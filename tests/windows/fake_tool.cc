@@ -1,6 +1,7 @@
 // The Windows stand-in for rustc and sccache in the Windows process tests: it
 // appends the arguments it received (split from its UTF-16 command line, as
 // hex of their UTF-8) to %FAKE_RECORD%, writes %FAKE_STDERR% (hex) to stderr
+// and %FAKE_STDOUT% (hex) to stdout
 // and exits with %FAKE_EXIT%. Named sccache*.exe, it runs its arguments as
 // sccache would, unless %FAKE_SCCACHE_EXIT% asks it to fail first.
 // windows.h first: shellapi.h needs its types.
@@ -83,6 +84,9 @@ int main() {
   }
   std::string text = Unhex(Env(L"FAKE_STDERR"));
   WriteFile(err, text.data(), static_cast<DWORD>(text.size()), &written, nullptr);
+  std::string out_text = Unhex(Env(L"FAKE_STDOUT"));
+  WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), out_text.data(),
+            static_cast<DWORD>(out_text.size()), &written, nullptr);
   std::string code = Env(L"FAKE_EXIT");
   return code.empty() ? 0 : std::stoi(code);
 }

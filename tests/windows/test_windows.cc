@@ -82,8 +82,9 @@ class Box {
   std::string sccache() const { return dir_ + "\\bin\\sccache.exe"; }
 
   Result Run(const V& args) {
-    for (const char* name : {"SHIM_LOG", "SHIM_MODE", "SHIM_SCCACHE", "SHIM_BYPASS", "FAKE_EXIT",
-                             "FAKE_STDERR", "FAKE_SCCACHE_EXIT", "FAKE_SCCACHE_STDERR"}) {
+    for (const char* name :
+         {"SHIM_LOG", "SHIM_MODE", "SHIM_SCCACHE", "SHIM_BYPASS", "FAKE_EXIT", "FAKE_STDERR",
+          "FAKE_STDOUT", "FAKE_SCCACHE_EXIT", "FAKE_SCCACHE_STDERR", "CARGO_HOME", "CARGO"}) {
       SetEnvironmentVariableW(Wide(name).c_str(), nullptr);
     }
     for (const auto& [k, v] : env) SetEnvironmentVariableW(Wide(k).c_str(), Wide(v).c_str());
@@ -359,6 +360,50 @@ TEST_CASE("a compiler that does not exist: named on stderr, exit 127") {
   Result r = box.Run({"no-such-rustc", "-Cinstrument-coverage"});
   CHECK(r.exit_code == 127);
   CHECK(r.err.find("no-such-rustc") != std::string::npos);
+}
+
+TEST_CASE("a driver under its own name: its -vV decides, as sccache's detection does") {
+  Box box;
+  const std::string driver = box.bin() + "\\my-driver.exe";
+  REQUIRE(CopyFileW(Wide(EnvOrDie("FAKE_TOOL")).c_str(), Wide(driver).c_str(), FALSE));
+  box.env["CARGO"] = "C:\\cargo\\cargo.exe";
+  V args = {driver, "--crate-name", "dep", "--edition=2021", "src\\lib.rs"};
+  Result direct = box.Run(args);
+  CHECK(direct.exit_code == 0);
+  std::vector<Record> records = box.Records();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].argv == V{driver, "-vV"});
+  CHECK(records[1].argv == args);  // no sccache between
+
+  box.env["FAKE_STDOUT"] = Hex("rustc 1.95.0 (59807616e 2026-04-14)\r\n");
+  Result cached = box.Run(args);
+  CHECK(cached.exit_code == 0);
+  records = box.Records();
+  REQUIRE(records.size() == 5);
+  CHECK(records[2].argv == V{driver, "-vV"});
+  CHECK(records[3].tool == "sccache");
+  CHECK(records[4].argv == args);
+}
+
+TEST_CASE("--init --global: sccache.exe beside CARGO_HOME, the file kept, a second run the same") {
+  Box box;
+  const std::string home = box.dir() + "\\cargo home";
+  REQUIRE(CreateDirectoryW(Wide(home).c_str(), nullptr));
+  box.env["CARGO_HOME"] = home;
+  const std::string before = "# the team's\r\n[net]\r\nretry = 3\r\n";
+  std::ofstream(Wide(home + "\\config.toml").c_str(), std::ios::binary) << before;
+  Result first = box.Run({"--init", "--global"});
+  CHECK(first.exit_code == 0);
+  const std::string alias = home + "\\rustc-shim\\sccache.exe";
+  CHECK(GetFileAttributesW(Wide(alias).c_str()) != INVALID_FILE_ATTRIBUTES);
+  const std::string after = ReadAll(home + "\\config.toml");
+  CHECK(after == before + "\r\n[build]\r\nrustc-wrapper = '" + alias + "'\r\n");
+  Result second = box.Run({"--init", "--global"});
+  CHECK(second.exit_code == 0);
+  CHECK(second.out.find("is set already") != std::string::npos);
+  CHECK(ReadAll(home + "\\config.toml") == after);
+  // A hard link to rustc-shim, or a copy of it: its bytes either way.
+  CHECK(ReadAll(alias) == ReadAll(EnvOrDie("SHIM_EXE")));
 }
 
 }  // namespace
