@@ -12,14 +12,14 @@
 #
 # 1. cc versions: a crate of ours whose build script compiles one C and one
 #    C++ file with cc 1.0.51 (the first that reads RUSTC_WRAPPER), 1.0.83,
-#    1.1.31 and the newest pinned here (the newest only, on the versions
-#    outside SCCACHE_FULL_VERSIONS). Cold build through the alias (fills
+#    1.1.31 and the newest pinned here (the newest only, on sccache
+#    versions other than the newest). Cold build through the alias (fills
 #    the cache), cleaned rebuild through bare sccache, cleaned rebuild through
 #    the alias: the same C/C++ hits, every C/C++ compile a hit. A rebuild with
 #    rustc-shim under its own name: no C/C++ compile reaches sccache.
 # 2. Real crates from the Rust registry (zstd-sys, libz-sys with `static`,
-#    psm, ring; libz-sys and psm outside SCCACHE_FULL_VERSIONS; E2E_CC_CRATES
-#    picks others): the same three builds, hits
+#    psm, ring; libz-sys and psm on sccache versions other than the newest;
+#    E2E_CC_CRATES picks others): the same three builds, hits
 #    counted per crate from the shim's log and in total from sccache's stats.
 # 3. The upstream route (docs/cc-rs.md): cc with rustc-shim in its list,
 #    through [patch.crates-io]: rustc-shim under its own name gets bare
@@ -47,13 +47,13 @@ check_contains "CARGO_HOME's config.toml after --init" "$CARGO_HOME/config.toml"
   "rustc-wrapper = '$ALIAS'"
 
 # The newest cc release this suite pins; older ones in CC_VERSIONS. On the
-# versions of SCCACHE_FULL_VERSIONS (server mode) every cc and every real
-# crate; on the others, for CI's time, the newest cc and the two real crates
-# that build fastest (the other figures are in the closing note of issue 18).
+# newest sccache (server mode) every cc and every real crate; on the others,
+# for CI's time, the newest cc and the two real crates that build fastest (the
+# other figures are in the closing note of issue 18).
 CC_NEWEST=1.12.0
 CC_VERSIONS=(1.0.51 1.0.83 1.1.31 "$CC_NEWEST")
 REAL_CRATES="zstd-sys=2.2.0 libz-sys=1.1.33:static psm=0.1.32 ring=0.17.14"
-if [[ " ${SCCACHE_FULL_VERSIONS[*]} " != *" $E2E_SCCACHE_VERSION "* || ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
+if [[ $E2E_SCCACHE_VERSION != "$SCCACHE_NEWEST" || ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
   CC_VERSIONS=("$CC_NEWEST")
   REAL_CRATES="libz-sys=1.1.33:static psm=0.1.32"
 fi

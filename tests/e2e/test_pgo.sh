@@ -6,7 +6,7 @@
 # changed.
 # Through rustc-shim every profile-use compile runs directly: the profile keeps
 # its bytes and its time stamp, and the no-change build compiles nothing.
-# Bare sccache of the same version (the full versions, server mode), on the
+# Bare sccache of the same version (the newest, server mode), on the
 # same steps after a cache hit, is reported for the record (0.9.1 and newer
 # write their cached copy of the profile back over it on a hit, and cargo then
 # compiles again: FACTS.md).
@@ -69,10 +69,10 @@ note "FIGURE: rustc-shim with sccache $E2E_SCCACHE_VERSION: profile untouched, t
 
 # 3. For the record: bare sccache, after a cache hit (a first build to fill
 # the cache, cargo clean, the same build: hits), then a no-change build. Only
-# on the versions of SCCACHE_FULL_VERSIONS in server mode (CI's time): issue
-# 18's closing note has the figures of the others (0.10.0, 0.16.0 and 0.19.0
-# client-side: the profile rewritten, 12 units compiled again).
-if [[ " ${SCCACHE_FULL_VERSIONS[*]} " != *" $E2E_SCCACHE_VERSION "* || ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
+# on the newest sccache in server mode (CI's time): issue 18's closing note
+# has the figures of the others (0.10.0, 0.16.0 and 0.19.0 client-side: the
+# profile rewritten, 12 units compiled again; 0.4.0-pre.6: left alone).
+if [[ $E2E_SCCACHE_VERSION != "$SCCACHE_NEWEST" || ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
   e2e_pass
   exit 0
 fi
