@@ -155,6 +155,20 @@ HANDLE Start(char* const* argv, const std::wstring& environment, HANDLE stderr_h
   return info.hProcess;
 }
 
+// Reads what `pipe` holds now, without waiting, into `sink`.
+void DrainPipe(HANDLE pipe, const std::function<void(absl::string_view)>& sink) {
+  char buffer[16384];
+  DWORD available = 0;
+  while (::PeekNamedPipe(pipe, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
+    DWORD n = 0;
+    if (!::ReadFile(pipe, buffer, std::min<DWORD>(available, sizeof buffer), &n, nullptr) ||
+        n == 0) {
+      return;
+    }
+    sink(absl::string_view(buffer, n));
+  }
+}
+
 }  // namespace
 
 const char kPathListSeparator = ';';
@@ -388,21 +402,9 @@ ChildStatus RunChild(const char*, char* const* argv, const EnvChanges& env,
   status.started = true;
   // Read the pipes until the child is gone; a grandchild (sccache's server)
   // may hold them open long after, so the child's exit ends the wait.
-  char buffer[16384];
-  auto drain = [&](HANDLE pipe, const std::function<void(absl::string_view)>& sink) {
-    DWORD available = 0;
-    while (::PeekNamedPipe(pipe, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
-      DWORD n = 0;
-      if (!::ReadFile(pipe, buffer, std::min<DWORD>(available, sizeof buffer), &n, nullptr) ||
-          n == 0) {
-        return;
-      }
-      sink(absl::string_view(buffer, n));
-    }
-  };
   auto drain_all = [&] {
-    drain(err_read, on_stderr);
-    if (out_read != nullptr) drain(out_read, *on_stdout);
+    DrainPipe(err_read, on_stderr);
+    if (out_read != nullptr) DrainPipe(out_read, *on_stdout);
   };
   for (;;) {
     DWORD waited = ::WaitForSingleObject(process, 5);
@@ -447,20 +449,13 @@ ProbeResult RunProbe(const char*, char* const* argv, int timeout_ms) {
     return result;
   }
   result.started = true;
-  char buffer[4096];
-  auto drain = [&] {
-    DWORD available = 0;
-    while (::PeekNamedPipe(out_read, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
-      DWORD n = 0;
-      if (!::ReadFile(out_read, buffer, std::min<DWORD>(available, sizeof buffer), &n, nullptr) ||
-          n == 0) {
-        return;
-      }
-      if (result.out.size() < 4096) {
-        result.out.append(buffer, std::min<size_t>(n, 4096 - result.out.size()));
-      }
+  const std::function<void(absl::string_view)> keep = [&result](absl::string_view bytes) {
+    if (result.out.size() < 4096) {
+      absl::string_view kept = bytes.substr(0, 4096 - result.out.size());
+      result.out.append(kept.data(), kept.size());
     }
   };
+  auto drain = [&] { DrainPipe(out_read, keep); };
   const ULONGLONG deadline = ::GetTickCount64() + static_cast<ULONGLONG>(timeout_ms);
   for (;;) {
     DWORD waited = ::WaitForSingleObject(process, 5);

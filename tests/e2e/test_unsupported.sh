@@ -75,15 +75,10 @@ build() {
   OK=1
   (cd "$CRATE" && env "${envs[@]}" SHIM_LOG="info:$E2E_DIR/$name.log" cargo "$@" --release) \
     >"$E2E_DIR/$name.out" 2>&1 || OK=0
-  local file=$E2E_DIR/stats-$name.txt
-  sccache --show-stats >"$file" || fail "sccache --show-stats failed"
-  REQUESTS=$(stat_line "$file" "Compile requests")
-  if [[ ${SCCACHE_CLIENT_SIDE:-} == 1 ]]; then
-    REQUESTS=$(( $(stat_line "$file" "Compile requests executed") + $(stat_line "$file" "Non-cacheable calls") \
-      + $(stat_line "$file" "Non-compilation calls") + $(stat_line "$file" "Unsupported compiler calls") ))
-  fi
-  RUST_HITS=$(stat_line "$file" "Cache hits")
-  UNSUPPORTED=$(stat_line "$file" "Unsupported compiler calls")
+  stats_snapshot "$name"
+  local requests=${name}_requests hits=${name}_hits
+  REQUESTS=${!requests} RUST_HITS=${!hits}
+  UNSUPPORTED=$(stat_line "$E2E_DIR/stats-$name.txt" "Unsupported compiler calls")
   note "$name: cargo $([[ $OK == 1 ]] && echo passed || echo failed), sccache requests $REQUESTS," \
     "hits $RUST_HITS, unsupported compiler calls $UNSUPPORTED"
 }
