@@ -261,9 +261,11 @@ Plan MakePlan(absl::Span<char* const> compiler_and_args, const Settings& setting
     // user gets the plain "not found" and exit status 127.
     plan.fell_back = true;
     plan.fallback_reason = absl::StrCat("compiler ", compiler_and_args[0], " not found");
-  } else if (plan.kind == CompilerKind::kRustDriver && settings.mode == Mode::kAuto) {
+  } else if (plan.kind == CompilerKind::kRustDriver && settings.mode == Mode::kAuto &&
+             !always_locate) {
     // A driver under a name of its own: sccache would ask it `-vV` and fail
     // the call unless it answers as rustc; ask first, and spare the call.
+    // (--explain, which runs nothing, says so instead.)
     if (std::string why = NotRustcForSccache(*plan.compiler); !why.empty()) {
       plan.decision = {Route::kDirect, Rule::kUnsupported, -1, why};
       plan.reason = why;
@@ -298,6 +300,12 @@ int Explain(absl::Span<char* const> compiler_and_args, const Settings& settings,
   }
   if (plan.fell_back) {
     absl::StrAppend(&out, "fallback: ", plan.fallback_reason, "; the compiler runs directly\n");
+  }
+  if (plan.kind == CompilerKind::kRustDriver && EffectiveRoute(plan) == Route::kCache &&
+      settings.mode == Mode::kAuto) {
+    absl::StrAppend(&out, "driver: ", compiler_and_args[0],
+                    " is no rustc by name: a compile asks it -vV first, and runs directly "
+                    "unless it answers 'rustc ...' (rule unsupported-compiler)\n");
   }
   for (const std::string& skipped : plan.sccache->skipped_self) {
     absl::StrAppend(&out, "skipped: ", skipped, " (rustc-shim itself)\n");
