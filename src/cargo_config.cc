@@ -27,21 +27,6 @@ std::string Join(absl::string_view dir, absl::string_view name, bool windows) {
   return absl::StrCat(dir, windows ? "\\" : "/", name);
 }
 
-// The directory part of `path`; a root stays itself ("/", "C:\").
-std::string Parent(absl::string_view path, bool windows) {
-  size_t end = path.size();
-  while (end > 1 && IsSeparator(path[end - 1], windows)) --end;
-  size_t slash = end;
-  while (slash > 0 && !IsSeparator(path[slash - 1], windows)) --slash;
-  if (slash == 0) return std::string(path);
-  absl::string_view parent = path.substr(0, slash);
-  // Keep the separator of a root: "/" and "C:\".
-  if (parent.size() > 1 && !(windows && parent.size() == 3 && parent[1] == ':')) {
-    parent.remove_suffix(1);
-  }
-  return std::string(parent);
-}
-
 bool IsAbsolute(absl::string_view path, bool windows) {
   if (!path.empty() && IsSeparator(path[0], windows)) return true;
   return windows && path.size() > 2 && path[1] == ':' && IsSeparator(path[2], windows);
@@ -68,6 +53,20 @@ std::optional<CargoSetting> StringAt(const toml::table& table, absl::string_view
 }
 
 }  // namespace
+
+std::string ParentDirectory(absl::string_view path, bool windows) {
+  size_t end = path.size();
+  while (end > 1 && IsSeparator(path[end - 1], windows)) --end;
+  size_t slash = end;
+  while (slash > 0 && !IsSeparator(path[slash - 1], windows)) --slash;
+  if (slash == 0) return std::string(path);
+  absl::string_view parent = path.substr(0, slash);
+  // Keep the separator of a root: "/" and "C:\".
+  if (parent.size() > 1 && !(windows && parent.size() == 3 && parent[1] == ':')) {
+    parent.remove_suffix(1);
+  }
+  return std::string(parent);
+}
 
 std::string CargoHome(const std::string& cwd, const GetEnvFunction& get_env, bool windows) {
   std::string home;
@@ -103,7 +102,8 @@ std::string WrapperProgram(const CargoSetting& wrapper, const std::string& cwd, 
   const bool from_env =
       wrapper.source == "RUSTC_WRAPPER" || wrapper.source == "CARGO_BUILD_RUSTC_WRAPPER";
   // A file's path: relative to the directory that holds its .cargo.
-  std::string root = from_env ? cwd : Parent(Parent(wrapper.source, windows), windows);
+  std::string root =
+      from_env ? cwd : ParentDirectory(ParentDirectory(wrapper.source, windows), windows);
   return Join(root, wrapper.value, windows);
 }
 
@@ -127,7 +127,7 @@ CargoConfig ReadCargoConfig(const std::string& cwd, const GetEnvFunction& get_en
     std::string cargo_dir = Join(dir, ".cargo", windows);
     add(cargo_dir);
     walked.push_back(cargo_dir);
-    std::string parent = Parent(dir, windows);
+    std::string parent = ParentDirectory(dir, windows);
     if (parent == dir) break;
     dir = std::move(parent);
   }

@@ -75,6 +75,10 @@ std::string CargoHome(const std::string& cwd, const GetEnvFunction& get_env, boo
 std::string ConfigFileIn(const std::string& cargo_dir, const ReadFileFunction& read_file,
                          bool windows);
 
+// The directory part of `path` (`\` separates too when `windows`); a root
+// stays itself ("/", "C:\"), and a name without a directory is returned whole.
+std::string ParentDirectory(absl::string_view path, bool windows);
+
 // The program cargo starts for `wrapper` run in `cwd` (CargoConfig's
 // wrapper_program: maybe_get_tool and string_to_path); empty for an empty
 // value.

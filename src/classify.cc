@@ -249,8 +249,7 @@ Decision Decide(Rule rule, const Hit& hit) { return {Route::kDirect, rule, hit.i
 
 Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view> args,
                   const Policy& policy, absl::string_view argfile_problem) {
-  if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect, -1, {}};
-  if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache, -1, {}};
+  if (std::optional<Decision> by_mode = ModeDecision(policy)) return *by_mode;
 
   Scan scan = ScanArgs(args);
   if (scan.c_coverage_on) return Decide(Rule::kCoverage, *scan.c_coverage);
@@ -264,21 +263,26 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
     return {Route::kDirect, Rule::kArgfileSccache, -1, std::string(argfile_problem)};
   }
 
-  if (policy.bypass != nullptr) {
-    std::string line = absl::StrCat(compiler, args.empty() ? "" : " ", absl::StrJoin(args, " "));
-    if (re2::RE2::PartialMatch(line, *policy.bypass)) {
-      return {Route::kDirect, Rule::kBypass, -1, policy.bypass->pattern()};
-    }
-  }
+  if (std::optional<Decision> bypass = BypassDecision(compiler, args, policy)) return *bypass;
   return {Route::kCache, Rule::kDefault, -1, {}};
 }
 
-namespace {
+std::optional<Decision> ModeDecision(const Policy& policy) {
+  if (policy.mode == Mode::kDirect) return Decision{Route::kDirect, Rule::kModeDirect, -1, {}};
+  if (policy.mode == Mode::kCache) return Decision{Route::kCache, Rule::kModeCache, -1, {}};
+  return std::nullopt;
+}
 
-// A path's file stem, as Rust's Path::file_stem gives it: the last component
-// (after `/` or a backslash) without its last extension, lower-cased as sccache
-// compares it.
-std::string FileStem(absl::string_view path) {
+std::optional<Decision> BypassDecision(absl::string_view compiler,
+                                       absl::Span<const absl::string_view> args,
+                                       const Policy& policy) {
+  if (policy.bypass == nullptr) return std::nullopt;
+  std::string line = absl::StrCat(compiler, args.empty() ? "" : " ", absl::StrJoin(args, " "));
+  if (!re2::RE2::PartialMatch(line, *policy.bypass)) return std::nullopt;
+  return Decision{Route::kDirect, Rule::kBypass, -1, policy.bypass->pattern()};
+}
+
+std::string CompilerStem(absl::string_view path) {
   size_t slash = path.find_last_of("/\\");
   absl::string_view name = slash == absl::string_view::npos ? path : path.substr(slash + 1);
   if (size_t dot = name.rfind('.'); dot != absl::string_view::npos && dot > 0) {
@@ -287,8 +291,10 @@ std::string FileStem(absl::string_view path) {
   return absl::AsciiStrToLower(name);
 }
 
+namespace {
+
 bool IsRustcLike(absl::string_view path) {
-  std::string stem = FileStem(path);
+  std::string stem = CompilerStem(path);
   return stem == "rustc" || stem == "clippy-driver";
 }
 

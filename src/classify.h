@@ -69,6 +69,21 @@ Decision Classify(absl::string_view compiler, absl::Span<const absl::string_view
 // Source: rustc_session/src/config.rs (OutputFilenames, --emit).
 std::optional<std::string> DepInfoPath(absl::Span<const absl::string_view> args);
 
+// What SHIM_MODE decides before any rule: direct or cache for `direct` and
+// `cache`, nullopt for `auto`. Shared by Classify and ClassifyC.
+std::optional<Decision> ModeDecision(const Policy& policy);
+
+// Direct (rule kBypass) when SHIM_BYPASS matches `compiler` and `args`
+// joined by single spaces, else nullopt. Shared by Classify and ClassifyC.
+std::optional<Decision> BypassDecision(absl::string_view compiler,
+                                       absl::Span<const absl::string_view> args,
+                                       const Policy& policy);
+
+// A path's file stem as Rust's Path::file_stem gives it (the last component,
+// after `/` or a backslash, without its last extension), lower-cased, as
+// sccache compares compiler names (is_rustc_like).
+std::string CompilerStem(absl::string_view path);
+
 // Which compiler family a command line is for. Told apart as sccache tells
 // them by name (src/compiler/compiler.rs, detect_compiler and is_rustc_like,
 // the same in 0.4 and 0.19): kRust when the compiler's file stem is `rustc` or

@@ -5,8 +5,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "re2/re2.h"
 
 namespace rustc_shim {
 namespace {
@@ -76,13 +74,10 @@ bool Spells(absl::string_view arg, const CFlag& flag, bool msvc) {
 
 Decision ClassifyC(absl::string_view compiler, absl::Span<const absl::string_view> args,
                    const Policy& policy) {
-  if (policy.mode == Mode::kDirect) return {Route::kDirect, Rule::kModeDirect, -1, {}};
-  if (policy.mode == Mode::kCache) return {Route::kCache, Rule::kModeCache, -1, {}};
+  if (std::optional<Decision> by_mode = ModeDecision(policy)) return *by_mode;
 
-  // cl's and clang-cl's file stem (any case, `.exe` or not).
-  absl::string_view name = compiler.substr(compiler.find_last_of("/\\") + 1);
-  if (absl::EndsWithIgnoreCase(name, ".exe")) name.remove_suffix(4);
-  const bool msvc = absl::EqualsIgnoreCase(name, "cl") || absl::EqualsIgnoreCase(name, "clang-cl");
+  const std::string stem = CompilerStem(compiler);
+  const bool msvc = stem == "cl" || stem == "clang-cl";
   // For each flag, the argument that turned it on last, or -1 when it is off.
   int on_at[kFlagCount];
   for (int& at : on_at) at = -1;
@@ -115,12 +110,7 @@ Decision ClassifyC(absl::string_view compiler, absl::Span<const absl::string_vie
             absl::StrCat("the C/C++ response file ", args[response_file],
                          " is not read by rustc-shim")};
   }
-  if (policy.bypass != nullptr) {
-    std::string line = absl::StrCat(compiler, args.empty() ? "" : " ", absl::StrJoin(args, " "));
-    if (re2::RE2::PartialMatch(line, *policy.bypass)) {
-      return {Route::kDirect, Rule::kBypass, -1, policy.bypass->pattern()};
-    }
-  }
+  if (std::optional<Decision> bypass = BypassDecision(compiler, args, policy)) return *bypass;
   return {Route::kCache, Rule::kDefault, -1, {}};
 }
 

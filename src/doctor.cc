@@ -85,10 +85,7 @@ int Doctor(const char* argv0) {
   // The wrapper cargo will use in this directory, read as cargo reads it.
   const std::string cwd = CurrentDirectory();
   const bool windows = kPathListSeparator == ';';
-  const GetEnvFunction get_env = [](const char* name) -> std::optional<std::string> {
-    std::optional<absl::string_view> value = GetEnv(name);
-    return value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
-  };
+  const GetEnvFunction get_env = GetEnvString;
   const CargoConfig cargo = ReadCargoConfig(cwd, get_env, ReadFile, windows);
   // rustc-shim's alias from --init, which on Windows may be a copy.
   const std::string alias = AliasPath(CargoHome(cwd, get_env, windows), windows);

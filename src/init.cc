@@ -289,24 +289,12 @@ namespace {
 
 bool IsWindows() { return kPathListSeparator == ';'; }
 
-std::optional<std::string> Env(const char* name) {
-  std::optional<absl::string_view> value = GetEnv(name);
-  return value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
-}
-
-// The directory part of `path` (cargo prints the manifest's path).
-std::string DirectoryOf(const std::string& path) {
-  size_t slash = path.find_last_of(IsWindows() ? "\\/" : "/");
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? path.substr(0, 1) : path.substr(0, slash);
-}
-
 // The workspace root cargo reports for the current directory (cargo
 // locate-project --workspace, with the cargo of CARGO or PATH), or nullopt and
 // why not in `problem`; `cargo_found` says whether there was a cargo to ask.
 std::optional<std::string> WorkspaceRoot(const LocateEnv& env, std::string* problem,
                                          bool* cargo_found) {
-  std::string name = Env("CARGO").value_or("");
+  std::string name = GetEnvString("CARGO").value_or("");
   if (name.empty()) name = "cargo";
   std::optional<std::string> cargo = FindProgram(name, env, nullptr);
   *cargo_found = cargo.has_value();
@@ -335,7 +323,7 @@ std::optional<std::string> WorkspaceRoot(const LocateEnv& env, std::string* prob
                             why.empty() ? "" : absl::StrCat(" (", why, ")"));
     return std::nullopt;
   }
-  return DirectoryOf(manifest);
+  return ParentDirectory(manifest, IsWindows());
 }
 
 // Indents each line of `lines` with `prefix`.
@@ -364,7 +352,7 @@ int Init(const char* argv0, absl::Span<char* const> args) {
     }
   }
   const bool windows = IsWindows();
-  const GetEnvFunction get_env = [](const char* name) { return Env(name); };
+  const GetEnvFunction get_env = GetEnvString;
   const std::string cwd = CurrentDirectory();
   const std::string self = SelfPath(argv0);
   const LocateEnv locate = SystemLocateEnv(std::nullopt, argv0);
@@ -469,7 +457,7 @@ int Init(const char* argv0, absl::Span<char* const> args) {
   const bool file_changes = edit.outcome == EditOutcome::kChanged;
   if (alias_changes) {
     if (!check) {
-      const std::string dir = DirectoryOf(alias);
+      const std::string dir = ParentDirectory(alias, windows);
       std::string error = MakeDirectories(dir);
       ErrorOr<std::string> made = error.empty() ? MakeAlias(target, alias) : Error{error};
       if (made.ok() && !IsThisShim(alias, self, alias)) {
@@ -492,7 +480,7 @@ int Init(const char* argv0, absl::Span<char* const> args) {
   }
   if (file_changes) {
     if (!check) {
-      std::string error = MakeDirectories(DirectoryOf(file));
+      std::string error = MakeDirectories(ParentDirectory(file, windows));
       if (error.empty()) error = WriteWholeFile(file, edit.text);
       if (!error.empty()) {
         WriteStderr(absl::StrCat(report, "rustc-shim --init: cannot write ", file, ": ", error,
@@ -511,7 +499,7 @@ int Init(const char* argv0, absl::Span<char* const> args) {
 
   // What still keeps cargo from running the alias here.
   for (const char* name : {"RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER"}) {
-    std::optional<std::string> value = Env(name);
+    std::optional<std::string> value = GetEnvString(name);
     if (!value || *value == alias) continue;
     absl::StrAppend(&report, "note: ", name, "='", *value,
                     "' is set in this environment and overrides ", file,

@@ -32,6 +32,12 @@ std::vector<std::string> ExecutableExtensions();
 // The value of an environment variable, or nullopt when it is not set.
 std::optional<absl::string_view> GetEnv(const char* name);
 
+// GetEnv as an owned string: the shape of cargo_config.h's GetEnvFunction.
+inline std::optional<std::string> GetEnvString(const char* name) {
+  std::optional<absl::string_view> value = GetEnv(name);
+  return value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+}
+
 // Reads a whole file into memory.
 ErrorOr<std::string> ReadFile(const std::string& path);
 
