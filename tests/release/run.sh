@@ -124,8 +124,8 @@ check "x86-64: smoke.sh (what the workflows run on macOS and Windows) through it
 # --- arm64 Linux --------------------------------------------------------------------------
 check "arm64: static, stripped" static_elf "$arm_bin" AArch64
 check "arm64: --version under qemu-user" expect_output "rustc-shim $version" qemu-aarch64-static "$arm_bin" --version
-check "arm64: --explain under qemu-user, with nothing but sccache's folder on PATH" \
-  expect_output "route: cache" env -i PATH="$(dirname "$(sccache_newest)")" \
+check "arm64: --explain under qemu-user, with nothing but PATH (sccache's and rustup's folders)" \
+  expect_output "route: cache" env -i PATH="$(dirname "$(sccache_newest)"):$HOME/.cargo/bin" \
   "$(command -v qemu-aarch64-static)" "$arm_bin" --explain rustc --crate-name x lib.rs
 # cargo runs one program as the wrapper: a script that runs the arm64 binary under qemu.
 cat >"$work/arm-wrapper" <<EOF
@@ -157,12 +157,12 @@ wineboot </dev/null >/dev/null 2>&1 || true
 check "Windows: --version under wine" expect_output "rustc-shim $version" wine "$win_exe" --version
 check "Windows: --explain under wine" \
   expect_output "route: direct" wine "$win_exe" --explain rustc.exe -C instrument-coverage lib.rs
-# A compile run through it: a coverage compile goes to the compiler directly,
-# here a stand-in that exits 3 (cmd.exe, which wine has), and the shim must
-# end with the compiler's exit status.
+# A compiler run through it, here a stand-in that exits 3 (wine's cmd.exe,
+# named with backslashes: cmd reads "C:/windows" as "C:" and a switch), and
+# the shim must end with the compiler's exit status.
 exit_code_passed_on() {
   local status=0
-  wine "$win_exe" "C:/windows/system32/cmd.exe" /c exit 3 || status=$?
+  wine "$win_exe" 'C:\windows\system32\cmd.exe' /c exit 3 </dev/null || status=$?
   echo "exit status $status"
   [ "$status" = 3 ]
 }
