@@ -56,7 +56,7 @@ check() {  # NAME COMMAND...: runs COMMAND (its output to the log) and counts th
 expect_output() {
   local want=$1 out
   shift
-  out=$("$@" 2>&1) || { echo "$out"; echo "exit status $?"; return 1; }
+  out=$("$@" 2>&1) || { local status=$?; echo "$out"; echo "exit status $status"; return 1; }
   echo "$out"
   grep -qxF -- "$want" <<<"$out"
 }
@@ -71,7 +71,8 @@ wheel_win=$(wheel win_amd64)
 sdist=$dist/rustc_shim-$version.tar.gz
 
 # --- what is there -------------------------------------------------------------------
-check "SHA256SUMS matches every file of dist/" bash -c "cd '$dist' && sha256sum -c --strict SHA256SUMS"
+sums_match() { (cd "$dist" && sha256sum -c --strict SHA256SUMS); }
+check "SHA256SUMS matches every file of dist/" sums_match
 listed() { [ "$(cd "$dist" && ls | grep -v '^SHA256SUMS$' | sort)" = "$(cd "$dist" && awk '{print $2}' SHA256SUMS | sort)" ]; }
 check "SHA256SUMS names every file of dist/" listed
 for f in "$linux_x86.tar.gz" "$linux_arm.tar.gz" "$windows.zip" "rustc_shim-$version.tar.gz" \
@@ -112,10 +113,12 @@ static_elf() {
 check "x86-64: static, stripped" static_elf "$x86_bin" 'Advanced Micro Devices X86-64'
 mkdir -p "$work/chroot"
 cp "$x86_bin" "$work/chroot/rustc-shim"
+sudo=""  # chroot needs root
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
 check "x86-64: --version in a chroot holding only the binary" \
-  expect_output "rustc-shim $version" chroot "$work/chroot" /rustc-shim --version
+  expect_output "rustc-shim $version" $sudo chroot "$work/chroot" /rustc-shim --version
 check "x86-64: --explain in that chroot, with no environment" \
-  expect_output "route: direct" env -i /usr/sbin/chroot "$work/chroot" /rustc-shim --explain rustc -C instrument-coverage lib.rs
+  expect_output "route: direct" $sudo env -i /usr/sbin/chroot "$work/chroot" /rustc-shim --explain rustc -C instrument-coverage lib.rs
 check "x86-64: cargo builds through the archive's binary (test_installed.sh)" \
   "$here/test_installed.sh" x86_64-archive "$x86_bin"
 check "x86-64: smoke.sh (what the workflows run on macOS and Windows) through it" \
@@ -144,7 +147,8 @@ imports_windows_only() {
   echo "$dlls"
   [ -n "$dlls" ] && ! grep -vxE 'kernel32\.dll|advapi32\.dll|msvcrt\.dll|user32\.dll|shell32\.dll|ws2_32\.dll|bcrypt\.dll|dbghelp\.dll|ntdll\.dll|ole32\.dll|api-ms-win-.*\.dll' <<<"$dlls"
 }
-check "Windows: PE32+ x86-64" bash -c "file '$win_exe' | grep -q 'PE32+ executable.*x86-64'"
+pe32_x86_64() { file "$1" | grep 'PE32+ executable.*x86-64'; }
+check "Windows: PE32+ x86-64" pe32_x86_64 "$win_exe"
 check "Windows: imports only Windows' own DLLs" imports_windows_only "$win_exe"
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot -i >"$work/wineboot.log" 2>&1 && wineserver -w
@@ -171,9 +175,15 @@ check "Windows: a compiler run through it under wine, exit status 3 passed on" e
 # --- the wheels ----------------------------------------------------------------------------------
 check "twine check: the wheels and the source distribution" \
   "$venv/bin/twine" check --strict "$wheel_x86" "$wheel_arm" "$wheel_win" "$sdist"
+# manylinux WHEEL: auditwheel finds its binary consistent with a manylinux policy.
+manylinux() {
+  local out
+  out=$("$venv/bin/auditwheel" show "$1" 2>&1) || { echo "$out"; return 1; }
+  echo "$out"
+  tr '\n' ' ' <<<"$out" | grep -q 'consistent with the following platform tag: "manylinux'
+}
 for w in "$wheel_x86" "$wheel_arm"; do
-  check "auditwheel show: $(basename "$w") is manylinux" \
-    bash -c "'$venv/bin/auditwheel' show '$w' | tr '\n' ' ' | grep -q 'consistent with the following platform tag: \"manylinux'"
+  check "auditwheel show: $(basename "$w") is manylinux" manylinux "$w"
 done
 # same_bytes WHEEL FILE-IN-WHEEL BINARY: the wheel carries BINARY's bytes.
 same_bytes() {

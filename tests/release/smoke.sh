@@ -21,7 +21,7 @@ fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
 # native PATH: the path as Windows programs want it (forward slashes), where cygpath exists.
 native() { if command -v cygpath >/dev/null; then cygpath -m "$1"; else printf '%s\n' "$1"; fi; }
 
-for v in $(env | sed -n 's/^\(SCCACHE_[A-Z_]*\|SHIM_[A-Z_]*\|CARGO_[A-Z_]*\|RUSTC_[A-Z_]*\|RUSTFLAGS\)=.*/\1/p'); do
+for v in $(env | sed -nE 's/^(SCCACHE_[A-Z_]*|SHIM_[A-Z_]*|CARGO_[A-Z_]*|RUSTC_[A-Z_]*|RUSTFLAGS)=.*/\1/p'); do
   unset "$v"
 done
 export SCCACHE_DIR
